@@ -1,0 +1,4 @@
+from . import lib
+from . import providers
+from . import models
+from . import wizards

@@ -1,0 +1,1 @@
+"""Pure logic of the core: no ORM imports, testable without a database."""

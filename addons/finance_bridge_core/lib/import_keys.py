@@ -1,0 +1,34 @@
+"""Import keys that make statement ingestion idempotent.
+
+The bank's own unique reference wins. Lines without one get a deterministic
+hash of their content plus an occurrence index, so two identical lines in
+one statement (two coffees of 3.50 on one day) stay two lines, and
+re-importing the same statement maps each to its earlier key.
+"""
+import hashlib
+from collections import Counter
+
+
+def _content_basis(account, line):
+    return "|".join([
+        account, line.booking_date.isoformat(), format(line.amount.amount.normalize(), "f"),
+        line.amount.currency, line.counterparty_iban or line.counterparty_account or "",
+        (line.counterparty_name or "").strip().lower(),
+        (line.remittance_structured or line.remittance_unstructured or line.label or "").strip(),
+        line.end_to_end_id or "",
+    ])
+
+
+def line_import_keys(account, lines):
+    """Return one key per line, in order."""
+    keys, seen = [], Counter()
+    for line in lines:
+        if line.unique_id:
+            keys.append(f"ref:{line.unique_id}")
+            continue
+        basis = _content_basis(account, line)
+        occurrence = seen[basis]
+        seen[basis] += 1
+        digest = hashlib.sha256(f"{basis}|{occurrence}".encode("utf-8")).hexdigest()[:40]
+        keys.append(f"h:{digest}")
+    return keys

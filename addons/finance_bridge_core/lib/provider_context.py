@@ -1,0 +1,87 @@
+"""What a provider gets from the core: config, secrets, HTTP, logging, clock."""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping, Optional, Tuple
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .masking import MaskingLogger
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry that honours Retry-After but never sleeps longer than a cap."""
+
+    max_retry_after = 60.0
+
+    def new(self, **kw):
+        new = super().new(**kw)
+        new.max_retry_after = self.max_retry_after
+        return new
+
+    def get_retry_after(self, response):
+        value = super().get_retry_after(response)
+        if value is None:
+            return None
+        return min(value, self.max_retry_after)
+
+
+class TimeoutSession(requests.Session):
+    """A session whose every request has a timeout unless the caller gives one."""
+
+    def __init__(self, timeout=DEFAULT_TIMEOUT):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", self.default_timeout)
+        if kwargs["timeout"] is None:
+            raise ValueError("finance_bridge HTTP calls must have a timeout")
+        return super().request(method, url, **kwargs)
+
+
+def make_http_session(timeout=DEFAULT_TIMEOUT, retries=3, backoff_factor=0.5,
+                      status_forcelist=(429, 500, 502, 503, 504), max_retry_after=60.0,
+                      client_cert: Optional[Tuple[str, str]] = None, verify=True,
+                      retry_methods=("GET", "HEAD", "OPTIONS", "PUT", "DELETE")):
+    """Build a requests session with timeouts, retries with backoff and Retry-After.
+
+    POST is only retried when the caller lists it (an API that honours an
+    idempotency key); by default a non-idempotent call is sent once.
+    """
+    retry = CappedRetry(
+        total=retries, connect=retries, read=retries, status=retries,
+        backoff_factor=backoff_factor, status_forcelist=status_forcelist,
+        allowed_methods=frozenset(retry_methods), respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.max_retry_after = max_retry_after
+    session = TimeoutSession(timeout=timeout)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.verify = verify
+    if client_cert:
+        session.cert = client_cert
+    session.headers["User-Agent"] = "finance_bridge/19.0"
+    return session
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class ProviderContext:
+    config: Mapping
+    secrets: Callable[[str], Optional[str]]
+    http: Callable[..., requests.Session] = make_http_session
+    logger: logging.LoggerAdapter = field(
+        default_factory=lambda: MaskingLogger(logging.getLogger("finance_bridge.provider")))
+    clock: Callable[[], datetime] = utc_now
+    correlation_id: Optional[str] = None
+    bank_timezone: str = "UTC"

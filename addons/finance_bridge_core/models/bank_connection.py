@@ -1,0 +1,341 @@
+"""Bank connection: which provider talks to which bank for which journals, and when."""
+import logging
+import time
+import traceback
+import uuid
+from datetime import timedelta
+
+import psycopg2.errors
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..lib.backoff import retry_delay
+from ..lib.errors import ConfigurationError, FinanceBridgeError, ProviderError
+from ..lib.masking import MaskingLogger, mask_text
+from ..lib.provider_context import ProviderContext, make_http_session
+from ..lib.provider_registry import validate_config
+
+_logger = logging.getLogger(__name__)
+
+STATES = [("draft", "Draft"), ("active", "Active"), ("error", "Error"), ("expired", "Expired")]
+INTERVAL_UNITS = {"minutes": "minutes", "hours": "hours", "days": "days"}
+
+
+class FinanceBankConnection(models.Model):
+    _name = "finance.bank.connection"
+    _description = "Bank connection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "company_id, name"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company,
+                                 index=True, tracking=True)
+    provider = fields.Selection(selection="_selection_provider", required=True, tracking=True,
+                                help="The registered provider that talks to this bank.")
+    provider_capabilities = fields.Char(compute="_compute_provider_info")
+    state = fields.Selection(STATES, default="draft", required=True, tracking=True, readonly=True, index=True,
+                             help="Only active connections (and those in error, after their backoff) are synchronised.")
+    user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user,
+                              help="Receives the activities for failures and expiring consent.")
+    account_ids = fields.One2many("finance.bank.connection.account", "connection_id", string="Accounts")
+    journal_ids = fields.Many2many("account.journal", compute="_compute_journal_ids", string="Journals")
+    setting_ids = fields.One2many("finance.bank.connection.setting", "connection_id", string="Settings")
+    secret_ids = fields.One2many("finance.bank.secret", "connection_id", string="Secrets")
+    interval_number = fields.Integer(default=1, required=True, help="How often the connection is synchronised.")
+    interval_type = fields.Selection([("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")],
+                                     default="hours", required=True)
+    next_run = fields.Datetime(default=fields.Datetime.now, copy=False, index=True,
+                               help="When the synchronisation cron takes this connection next.")
+    last_success = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    consecutive_failures = fields.Integer(readonly=True, copy=False)
+    next_retry = fields.Datetime(readonly=True, copy=False,
+                                 help="After a failure: when the same window is tried again.")
+    consent_expires_on = fields.Date(tracking=True,
+                                     help="When the bank consent or credentials expire. An activity is "
+                                          "scheduled for the responsible the configured number of days before.")
+    expiry_warning_days = fields.Integer(default=lambda self: self.env.company.finance_expiry_warning_days or 14)
+    sync_run_ids = fields.One2many("finance.sync.run", "connection_id")
+    sync_run_count = fields.Integer(compute="_compute_sync_run_count")
+
+    _interval_positive = models.Constraint("CHECK (interval_number > 0)",
+                                           "The synchronisation interval must be positive.")
+
+    # ------------------------------------------------------------------ schema
+    @api.model
+    def _selection_provider(self):
+        return [(key, cls.label or key) for key, cls in self.env["finance.addon.registry"]._provider_items()]
+
+    def _provider_class(self):
+        self.ensure_one()
+        return self.env["finance.addon.registry"]._provider_class(self.provider)
+
+    @api.depends("provider")
+    def _compute_provider_info(self):
+        for conn in self:
+            try:
+                caps = conn._provider_class().capabilities if conn.provider else ()
+            except ConfigurationError:
+                caps = ()
+            conn.provider_capabilities = ", ".join(sorted(c.value for c in caps))
+
+    @api.depends("account_ids.journal_id")
+    def _compute_journal_ids(self):
+        for conn in self:
+            conn.journal_ids = conn.account_ids.journal_id
+
+    def _compute_sync_run_count(self):
+        counts = dict(self.env["finance.sync.run"]._read_group(
+            [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]))
+        for conn in self:
+            conn.sync_run_count = counts.get(conn, 0)
+
+    def _sync_schema_lines(self):
+        """Create the setting and secret rows the provider's schema declares; drop the others."""
+        for conn in self:
+            cls = conn._provider_class()
+            settings = {s.key: s for s in conn.setting_ids}
+            for spec in cls.config_schema:
+                vals = {"label": spec.label, "help": spec.help, "required": spec.required,
+                        "value_type": spec.type}
+                if spec.name in settings:
+                    settings.pop(spec.name).write(vals)
+                else:
+                    default = "" if spec.default is None else str(spec.default)
+                    self.env["finance.bank.connection.setting"].create(
+                        dict(vals, connection_id=conn.id, key=spec.name, value=default or False))
+            for stale in settings.values():
+                stale.unlink()
+            secrets = {s.key: s for s in conn.secret_ids}
+            for spec in cls.secret_schema:
+                vals = {"label": spec.label, "help": spec.help, "required": spec.required}
+                if spec.name in secrets:
+                    secrets.pop(spec.name).write(vals)
+                else:
+                    self.env["finance.bank.secret"].create(dict(vals, connection_id=conn.id, key=spec.name))
+            for stale in secrets.values():
+                stale.action_clear()
+                stale.unlink()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        conns = super().create(vals_list)
+        conns._sync_schema_lines()
+        for conn in conns:
+            self.env["finance.audit.event"]._log(
+                "connection.create", conn, summary=f"connection {conn.name} created",
+                payload={"provider": conn.provider, "state": conn.state})
+        return conns
+
+    def write(self, vals):
+        before = {c.id: c.state for c in self} if "state" in vals else {}
+        res = super().write(vals)
+        if "provider" in vals:
+            self._sync_schema_lines()
+        for conn in self:
+            if conn.id in before and before[conn.id] != conn.state:
+                self.env["finance.audit.event"]._log(
+                    "connection.state", conn, summary=f"{conn.name}: {before[conn.id]} → {conn.state}",
+                    payload={"from": before[conn.id], "to": conn.state,
+                             "failures": conn.consecutive_failures})
+        return res
+
+    # ------------------------------------------------------------------ provider
+    def _config(self):
+        self.ensure_one()
+        raw = {s.key: s.value for s in self.setting_ids if s.value not in (False, "")}
+        return validate_config(self._provider_class(), raw)
+
+    def _check_required_secrets(self):
+        missing = [s.label or s.key for s in self.secret_ids if s.required and not s.is_set]
+        if missing:
+            raise ConfigurationError(_("missing secrets: %s", ", ".join(missing)))
+
+    def _make_provider(self, correlation_id=None):
+        self.ensure_one()
+        cls = self._provider_class()
+        config = self._config()
+        self._check_required_secrets()
+        vault = self.env["finance.secret.vault"]
+        logger = MaskingLogger(logging.getLogger(f"finance_bridge.provider.{self.provider}"))
+        secrets_by_key = {s.key: s for s in self.secret_ids}
+
+        def secret(name):
+            record = secrets_by_key.get(name)
+            value = vault._open(record) if record else None
+            logger.add_secret(value)
+            return value
+
+        context = ProviderContext(config=config, secrets=secret, http=make_http_session, logger=logger,
+                                  correlation_id=correlation_id or str(uuid.uuid4()))
+        return cls(context)
+
+    # ------------------------------------------------------------------ actions
+    def action_activate(self):
+        for conn in self:
+            conn._config()
+            conn._check_required_secrets()
+            if not conn.account_ids:
+                raise UserError(_("Connection %s serves no bank journal yet.", conn.name))
+            conn.write({"state": "active", "next_run": fields.Datetime.now(), "consecutive_failures": 0,
+                        "next_retry": False})
+        return True
+
+    def action_set_draft(self):
+        self.write({"state": "draft"})
+        return True
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            message = self._make_provider().test_connection()
+            kind, title = "success", _("Connection works")
+        except (FinanceBridgeError, OSError) as exc:
+            message, kind, title = str(exc), "danger", _("Connection failed")
+        self.env["finance.audit.event"]._log("connection.test", self, summary=f"{title}: {self.name}",
+                                             payload={"result": kind})
+        return self._notify(title, mask_text(message), kind)
+
+    def action_sync_now(self):
+        self.ensure_one()
+        self._lock_now()
+        run = self._run_sync(trigger="manual")
+        if run.state == "done":
+            return self._notify(_("Synchronised"), _(
+                "%(created)s line(s) created, %(skipped)s already known, %(stmts)s statement(s).",
+                created=run.lines_created, skipped=run.lines_skipped, stmts=run.statements_created),
+                "success")
+        return self._notify(_("Synchronisation failed"), run.error, "danger")
+
+    def _lock_now(self):
+        """Lock the row for a manual sync; refuse when a worker holds it."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute("SELECT id FROM finance_bank_connection WHERE id = %s FOR UPDATE NOWAIT",
+                                    (self.id,))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(_("A synchronisation of %s is running; try again in a moment.", self.name)) from None
+        return True
+
+    def action_view_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("finance_bridge_core.action_finance_sync_run")
+        action["domain"] = [("connection_id", "=", self.id)]
+        action["context"] = {"default_connection_id": self.id}
+        return action
+
+    @api.model
+    def _notify(self, title, message, kind):
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger",
+                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+
+    # ------------------------------------------------------------------ sync engine
+    def _interval(self):
+        return relativedelta(**{INTERVAL_UNITS[self.interval_type]: self.interval_number})
+
+    @api.model
+    def _claim_due(self, limit=1):
+        """Claim due connections; a row locked by another worker is skipped, never waited for."""
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT id FROM finance_bank_connection
+             WHERE active AND state IN ('active', 'error')
+               AND (next_run IS NULL OR next_run <= (now() AT TIME ZONE 'UTC'))
+             ORDER BY next_run NULLS FIRST, id
+             LIMIT %s
+             FOR UPDATE SKIP LOCKED""", (limit,))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _count_due(self):
+        return self.search_count([("state", "in", ("active", "error")),
+                                  "|", ("next_run", "=", False), ("next_run", "<=", fields.Datetime.now())])
+
+    @api.model
+    def _cron_sync(self):
+        """Cron: synchronise due connections one per transaction, reporting progress."""
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=self._count_due())
+        seen = set()
+        while True:
+            conn = self._claim_due(1)
+            if not conn or conn.id in seen:
+                break
+            seen.add(conn.id)
+            conn.sudo()._run_sync(trigger="cron")
+            if cron._commit_progress(1) <= 0:
+                break
+
+    def _run_sync(self, trigger="cron"):
+        """Synchronise one claimed connection inside the caller's transaction.
+
+        Data and cursors are written under a savepoint: on any failure they
+        roll back together, the run records the error and the connection
+        backs off; the next attempt starts from the same cursor.
+        """
+        self.ensure_one()
+        run = self.env["finance.sync.run"].sudo().create({
+            "connection_id": self.id, "trigger": trigger, "correlation_id": str(uuid.uuid4()),
+        })
+        started = time.monotonic()
+        try:
+            with self.env.cr.savepoint():
+                provider = self._make_provider(run.correlation_id)
+                counts = self.env["finance.statement.ingestion"]._sync_accounts(self, provider, run)
+        except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
+            self.env.invalidate_all()
+            self._record_failure(run, exc, time.monotonic() - started)
+            return run
+        now = fields.Datetime.now()
+        run.write(dict(counts, state="done", finished_at=now, duration=time.monotonic() - started))
+        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False,
+                "next_run": now + self._interval()}
+        if self.state == "error":
+            vals["state"] = "active"
+        self.sudo().write(vals)
+        self.env["finance.audit.event"]._log(
+            "sync.done", self, summary=f"{self.name}: {counts['lines_created']} line(s) created",
+            payload=dict(counts, run=run.id, correlation_id=run.correlation_id))
+        return run
+
+    def _record_failure(self, run, exc, duration):
+        failures = self.consecutive_failures + 1
+        retryable = getattr(exc, "retryable", True)
+        delay = retry_delay(failures) if retryable else retry_delay(max(failures, 6))
+        now = fields.Datetime.now()
+        message = mask_text(str(exc) or exc.__class__.__name__)
+        if not isinstance(exc, (FinanceBridgeError, UserError, ValidationError, OSError)):
+            _logger.error("sync of connection %s failed:\n%s", self.id, mask_text(traceback.format_exc()))
+        run.write({"state": "failed", "finished_at": now, "duration": duration, "error": message})
+        self.sudo().write({"state": "error" if self.state in ("active", "error") else self.state,
+                           "consecutive_failures": failures, "last_error": message,
+                           "next_retry": now + delay, "next_run": now + delay})
+        self.env["finance.audit.event"]._log(
+            "sync.failed", self, summary=f"{self.name}: sync failed ({failures} in a row)",
+            payload={"run": run.id, "error": message, "retry_at": str(now + delay),
+                     "correlation_id": run.correlation_id})
+        if failures == 3 and self.user_id:
+            self.activity_schedule("mail.mail_activity_data_todo", user_id=self.user_id.id,
+                                   summary=_("Bank synchronisation failing"),
+                                   note=_("%(n)s failures in a row: %(err)s", n=failures, err=message))
+
+    # ------------------------------------------------------------------ expiry
+    @api.model
+    def _cron_check_expiry(self):
+        today = fields.Date.context_today(self)
+        for conn in self.search([("consent_expires_on", "!=", False), ("state", "!=", "draft")]):
+            if conn.consent_expires_on <= today:
+                if conn.state != "expired":
+                    conn.write({"state": "expired"})
+                continue
+            warn_from = conn.consent_expires_on - timedelta(days=conn.expiry_warning_days)
+            summary = _("Bank consent expires on %s", conn.consent_expires_on)
+            if today >= warn_from and not conn.activity_ids.filtered(lambda a: a.summary == summary):
+                conn.activity_schedule("mail.mail_activity_data_todo", date_deadline=conn.consent_expires_on,
+                                       user_id=(conn.user_id or self.env.user).id, summary=summary,
+                                       note=_("Renew the consent or credentials of %s before they expire.",
+                                              conn.name))

@@ -1,0 +1,62 @@
+"""Encrypted, write-only secrets of a bank connection."""
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+SEALED_FIELDS = ("ciphertext",)
+
+
+class FinanceBankSecret(models.Model):
+    _name = "finance.bank.secret"
+    _description = "Bank connection secret"
+    _order = "connection_id, id"
+
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    key = fields.Char(required=True, readonly=True)
+    label = fields.Char(readonly=True)
+    help = fields.Char(readonly=True)
+    required = fields.Boolean(readonly=True)
+    ciphertext = fields.Char(prefetch=False, copy=False,
+                             help="AES-GCM token; readable by no one through the ORM.")
+    is_set = fields.Boolean(readonly=True, copy=False)
+    set_on = fields.Datetime(readonly=True, copy=False)
+    set_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    value = fields.Char(compute="_compute_value", inverse="_inverse_value",
+                        help="Type a new value to replace the secret. The stored value is never shown.")
+
+    _connection_key_unique = models.Constraint(
+        "UNIQUE (connection_id, key)", "A connection holds each secret once.")
+
+    @api.model
+    def _has_field_access(self, field, operation):
+        # The sealed column is refused to every user, superuser included, for
+        # reading and writing: the vault reads and writes it with SQL only.
+        if field.name in SEALED_FIELDS:
+            return False
+        return super()._has_field_access(field, operation)
+
+    def _compute_value(self):
+        for secret in self:
+            secret.value = False
+
+    def _inverse_value(self):
+        vault = self.env["finance.secret.vault"]
+        for secret in self:
+            if not secret.value:
+                continue
+            if not self.env.user.has_group("finance_bridge_core.group_connection_admin") and not self.env.su:
+                raise AccessError(_("Only bank-connection administrators can set secrets."))
+            vault._store(secret, vault._seal(secret, secret.value))
+            secret.sudo().write({"is_set": True, "set_on": fields.Datetime.now(),
+                                 "set_by_id": self.env.uid})
+            self.env["finance.audit.event"]._log(
+                "secret.set", secret.connection_id, summary=f"secret {secret.key} replaced",
+                payload={"connection": secret.connection_id.id, "key": secret.key})
+
+    def action_clear(self):
+        for secret in self:
+            self.env["finance.secret.vault"]._store(secret, None)
+            secret.sudo().write({"is_set": False, "set_on": False, "set_by_id": False})
+            self.env["finance.audit.event"]._log(
+                "secret.clear", secret.connection_id, summary=f"secret {secret.key} cleared",
+                payload={"connection": secret.connection_id.id, "key": secret.key})

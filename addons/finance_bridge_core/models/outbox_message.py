@@ -1,0 +1,205 @@
+"""Durable outbound messages: written in the business transaction, sent by a cron worker."""
+import json
+import logging
+import time
+import uuid
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.backoff import retry_delay
+from ..lib.dto import PaymentBatchDTO
+from ..lib.errors import ProviderError
+from ..lib.masking import mask_text
+from ..lib.outbox_handlers import OutboxPermanentError, register_outbox_handler
+from ..lib.payment_codec import batch_from_payload
+
+_logger = logging.getLogger(__name__)
+
+STATES = [("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed"),
+          ("dead", "Dead letter")]
+
+
+class FinanceOutboxMessage(models.Model):
+    _name = "finance.outbox.message"
+    _description = "Outbound bank message"
+    _order = "id desc"
+    _rec_name = "key"
+
+    key = fields.Char(required=True, readonly=True, index=True, copy=False,
+                      help="Idempotency key: a second message with the same key is never created, and "
+                           "APIs receive it as their idempotency key.")
+    message_type = fields.Selection(selection="_selection_message_type", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
+                                 default=lambda self: self.env.company)
+    connection_id = fields.Many2one("finance.bank.connection", readonly=True, index=True, ondelete="restrict")
+    payload = fields.Json(readonly=True)
+    payload_preview = fields.Text(compute="_compute_payload_preview", string="Payload (masked)")
+    state = fields.Selection(STATES, default="queued", required=True, readonly=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    max_attempts = fields.Integer(default=lambda self: self.env.company.finance_outbox_max_attempts or 8,
+                                  help="After this many failed attempts the message becomes a dead letter.")
+    next_attempt = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
+    last_error = fields.Text(readonly=True)
+    correlation_id = fields.Char(readonly=True, default=lambda self: str(uuid.uuid4()), index=True)
+    sent_at = fields.Datetime(readonly=True)
+    result = fields.Json(readonly=True)
+    res_model = fields.Char(readonly=True, help="The business document that produced the message.")
+    res_id = fields.Integer(readonly=True)
+
+    _key_unique = models.Constraint("UNIQUE (key)", "An outbound message with this key exists already.")
+
+    @api.model
+    def _selection_message_type(self):
+        return self.env["finance.addon.registry"]._outbox_types()
+
+    @api.depends("payload")
+    def _compute_payload_preview(self):
+        for msg in self:
+            msg.payload_preview = mask_text(json.dumps(msg.payload, indent=2, sort_keys=True, default=str))
+
+    # ------------------------------------------------------------------ enqueue
+    @api.model
+    def enqueue(self, key, message_type, payload, connection=None, record=None, company=None):
+        """Queue a message once. Calling again with the same key returns the first message.
+
+        ``INSERT … ON CONFLICT DO NOTHING`` makes two concurrent transactions
+        enqueueing the same key end with one row, without an error in either.
+        """
+        self.check_access("create")
+        if not self.env["finance.addon.registry"]._outbox_handler(message_type):
+            raise UserError(_("No handler is installed for outbound messages of type %s.", message_type))
+        company = company or (connection.company_id if connection else self.env.company)
+        self.env.cr.execute("""
+            INSERT INTO finance_outbox_message
+                (key, message_type, company_id, connection_id, payload, state, attempts, max_attempts,
+                 next_attempt, correlation_id, res_model, res_id, create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, now() AT TIME ZONE 'UTC', %s, %s, %s, %s, %s,
+                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            ON CONFLICT (key) DO NOTHING RETURNING id""", (
+            key, message_type, company.id, connection.id if connection else None,
+            json.dumps(payload, default=str), company.finance_outbox_max_attempts or 8, str(uuid.uuid4()),
+            record._name if record else None, record.id if record else 0, self.env.uid, self.env.uid))
+        row = self.env.cr.fetchone()
+        if row:
+            message = self.browse(row[0])
+            self.env["finance.audit.event"]._log("outbox.enqueue", message, summary=f"queued {key}",
+                                                 payload={"type": message_type, "key": key}, company=company)
+            self.env.ref("finance_bridge_core.ir_cron_finance_outbox")._trigger()
+            return message
+        existing = self.sudo().search([("key", "=", key)], limit=1)
+        if existing.message_type != message_type:
+            raise UserError(_("Key %(key)s is used by a %(type)s message.", key=key, type=existing.message_type))
+        return existing
+
+    # ------------------------------------------------------------------ processing
+    @api.model
+    def _claim_due(self, limit=1):
+        self.flush_model()
+        self.env.cr.execute("""
+            SELECT id FROM finance_outbox_message
+             WHERE state IN ('queued', 'failed') AND next_attempt <= (now() AT TIME ZONE 'UTC')
+             ORDER BY next_attempt, id
+             LIMIT %s
+             FOR UPDATE SKIP LOCKED""", (limit,))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _count_due(self):
+        return self.search_count([("state", "in", ("queued", "failed")),
+                                  ("next_attempt", "<=", fields.Datetime.now())])
+
+    @api.model
+    def _cron_process(self):
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=self._count_due())
+        seen = set()
+        while True:
+            message = self._claim_due(1)
+            if not message or message.id in seen:
+                break
+            seen.add(message.id)
+            message.sudo()._process()
+            if cron._commit_progress(1) <= 0:
+                break
+
+    def _process(self):
+        """Send one claimed message within the caller's transaction."""
+        self.ensure_one()
+        handler = self.env["finance.addon.registry"]._outbox_handler(self.message_type)
+        previous = self.state
+        self.write({"state": "sending", "attempts": self.attempts + 1})
+        started = time.monotonic()
+        try:
+            if handler is None:
+                raise OutboxPermanentError(f"no handler installed for {self.message_type}")
+            with self.env.cr.savepoint():
+                result = handler(self) or {}
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the message
+            self.env.invalidate_all()
+            permanent = isinstance(exc, OutboxPermanentError) or not getattr(exc, "retryable", True)
+            dead = permanent or self.attempts >= self.max_attempts
+            error = mask_text(str(exc) or exc.__class__.__name__)
+            if not isinstance(exc, (OutboxPermanentError, ProviderError, UserError)):
+                _logger.warning("outbox message %s failed: %s", self.id, error)
+            self.write({"state": "dead" if dead else "failed", "last_error": error,
+                        "next_attempt": fields.Datetime.now() + retry_delay(self.attempts)})
+            self._audit_state(previous, error)
+            return False
+        self.write({"state": "sent", "sent_at": fields.Datetime.now(), "last_error": False,
+                    "result": dict(result, duration=round(time.monotonic() - started, 3))})
+        self._audit_state(previous)
+        return True
+
+    def _audit_state(self, previous, error=None):
+        self.env["finance.audit.event"]._log(
+            "outbox.state", self, summary=f"{self.key}: {previous} → {self.state}",
+            payload={"from": previous, "to": self.state, "attempts": self.attempts, "error": error,
+                     "correlation_id": self.correlation_id})
+
+    # ------------------------------------------------------------------ admin actions
+    def action_retry(self):
+        """Try a failed message again now, keeping its attempt count."""
+        for msg in self:
+            if msg.state != "failed":
+                raise UserError(_("Only failed messages can be retried (%s is %s).", msg.key, msg.state))
+            msg.write({"next_attempt": fields.Datetime.now()})
+            msg._audit_state("failed", "retry requested")
+        self.env.ref("finance_bridge_core.ir_cron_finance_outbox")._trigger()
+        return True
+
+    def action_replay(self):
+        """Put a dead letter back in the queue with a fresh attempt budget.
+
+        The key stays the same, so the bank (API idempotency key, MsgId)
+        still sees one message: replay never creates a second payment.
+        """
+        for msg in self:
+            if msg.state != "dead":
+                raise UserError(_("Only dead letters can be replayed (%s is %s).", msg.key, msg.state))
+            msg.write({"state": "queued", "attempts": 0, "next_attempt": fields.Datetime.now(),
+                       "last_error": False})
+            msg._audit_state("dead", "replay requested")
+        self.env.ref("finance_bridge_core.ir_cron_finance_outbox")._trigger()
+        return True
+
+    def unlink(self):
+        if any(msg.state in ("sending", "sent") for msg in self):
+            raise UserError(_("Sent messages are evidence and cannot be deleted."))
+        return super().unlink()
+
+
+@register_outbox_handler("payment_batch.submit", "Submit a payment batch")
+def submit_payment_batch(message):
+    """Send a canonical payment batch through the message's connection provider."""
+    connection = message.connection_id
+    if not connection:
+        raise OutboxPermanentError("a payment batch message needs a bank connection")
+    batch: PaymentBatchDTO = batch_from_payload(message.payload)
+    provider = connection.sudo()._make_provider(message.correlation_id)
+    result = provider.submit_payment_batch(batch)
+    if not result.accepted:
+        if result.retryable:
+            raise ProviderError(result.message or "bank asked to retry", retryable=True)
+        raise OutboxPermanentError(result.message or "refused by the bank")
+    return {"bank_reference": result.bank_reference, "message": result.message}

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    finance_outbox_max_attempts = fields.Integer(
+        default=8, string="Outbox attempts before dead letter",
+        help="Failed outbound messages are retried with exponential backoff this many times.")
+    finance_expiry_warning_days = fields.Integer(
+        default=14, string="Consent expiry warning (days)",
+        help="Days before a bank consent expires that an activity is scheduled.")

@@ -1,0 +1,213 @@
+"""Idempotent ingestion of canonical statements into Odoo's native bank statements."""
+from collections import Counter
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.errors import FormatError
+from ..lib.import_keys import line_import_keys
+from ..lib.masking import mask_account
+
+CREATE_BATCH = 500
+
+
+def _details(line):
+    """Raw details kept on the line: the bank's references and what it sent."""
+    refs = {name: getattr(line, name) for name in (
+        "unique_id", "end_to_end_id", "acct_svcr_ref", "ntry_ref", "uetr", "bank_transaction_code",
+        "remittance_structured", "remittance_unstructured", "counterparty_bic")}
+    details = {k: v for k, v in refs.items() if v}
+    if line.value_date:
+        details["value_date"] = line.value_date.isoformat()
+    if line.foreign_amount:
+        details["foreign_amount"] = {"amount": str(line.foreign_amount.amount),
+                                     "currency": line.foreign_amount.currency}
+    if line.raw:
+        details["raw"] = dict(line.raw)
+    return details
+
+
+class FinanceStatementIngestion(models.AbstractModel):
+    _name = "finance.statement.ingestion"
+    _description = "Finance Bridge statement ingestion"
+
+    @api.model
+    def _sync_accounts(self, connection, provider, run):
+        """Fetch and ingest every account of a connection; returns the run counters."""
+        counts = Counter(statements_created=0, lines_created=0, lines_skipped=0,
+                         balances_recorded=0, continuity_gaps=0)
+        for link in connection.account_ids:
+            if not link.account_number:
+                raise UserError(_("Journal %s has no bank account number.", link.journal_id.display_name))
+            cursor = link.cursor or None
+            for _page in range(10000):
+                result = provider.fetch_statements(link.account_number, cursor)
+                for statement in result.statements:
+                    counts.update(self._ingest_statement(link, statement, run))
+                counts["balances_recorded"] += self._ingest_balances(link, result.balances, run)
+                if result.next_cursor is not None and result.next_cursor != cursor:
+                    cursor = result.next_cursor
+                if not result.has_more:
+                    break
+            vals = {"last_sync": fields.Datetime.now()}
+            if cursor != (link.cursor or None):
+                vals["cursor"] = cursor
+            link.write(vals)
+        return dict(counts)
+
+    # ------------------------------------------------------------------ statements
+    @api.model
+    def _check_statement(self, journal, statement):
+        currency = journal.currency_id or journal.company_id.currency_id
+        problems = []
+        if currency.name != statement.currency:
+            problems.append(("statement.currency",
+                             f"{statement.currency} does not match journal {journal.code} ({currency.name})"))
+        number = journal.bank_account_id.sanitized_acc_number
+        if number and number != statement.account:
+            problems.append(("statement.account",
+                             f"{mask_account(statement.account)} is not the account of journal {journal.code}"))
+        if problems:
+            raise FormatError(problems, statement.statement_id or str(statement.date))
+        return currency
+
+    @api.model
+    def _existing_keys(self, journal, keys):
+        self.env["account.bank.statement.line"].flush_model(["finance_import_key", "journal_id"])
+        self.env.cr.execute(
+            "SELECT finance_import_key FROM account_bank_statement_line "
+            "WHERE journal_id = %s AND finance_import_key = ANY(%s)", (journal.id, list(keys)))
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _partners_by_iban(self, company, numbers):
+        """One query for all counterparties of a statement."""
+        numbers = {n for n in numbers if n}
+        if not numbers:
+            return {}
+        banks = self.env["res.partner.bank"].sudo().search(
+            [("sanitized_acc_number", "in", list(numbers)),
+             ("company_id", "in", [False, company.id]), ("partner_id.active", "=", True)],
+            order="id")
+        result = {}
+        for bank in banks:
+            result.setdefault(bank.sanitized_acc_number, bank.partner_id.id)
+        return result
+
+    @api.model
+    def _previous_statement(self, journal, statement):
+        return self.env["account.bank.statement"].search(
+            [("journal_id", "=", journal.id), ("date", "<=", statement.date)],
+            order="date desc, id desc", limit=1)
+
+    @api.model
+    def _continuity(self, journal, statement, target):
+        """Compare with the statement before: opening = previous closing, sequence + 1."""
+        previous = self._previous_statement(journal, statement) - target
+        if not previous:
+            return "unchecked", False
+        notes = []
+        currency = journal.currency_id or journal.company_id.currency_id
+        if statement.opening_balance is not None and currency.compare_amounts(
+                float(statement.opening_balance), previous.balance_end_real) != 0:
+            notes.append(_("opening %(o)s ≠ previous closing %(c)s (%(name)s)",
+                           o=statement.opening_balance, c=previous.balance_end_real, name=previous.name))
+        if statement.sequence and previous.finance_sequence and \
+                statement.sequence != previous.finance_sequence + 1:
+            notes.append(_("sequence %(s)s follows %(p)s", s=statement.sequence, p=previous.finance_sequence))
+        return ("gap", "; ".join(notes)) if notes else ("ok", False)
+
+    @api.model
+    def _ingest_statement(self, link, statement, run):
+        journal = link.journal_id
+        company = journal.company_id
+        currency = self._check_statement(journal, statement)
+        keys = line_import_keys(statement.account, statement.lines)
+        existing = self._existing_keys(journal, keys)
+        fresh = [(key, line) for key, line in zip(keys, statement.lines) if key not in existing]
+        counts = {"lines_skipped": len(keys) - len(fresh), "lines_created": 0, "statements_created": 0,
+                  "continuity_gaps": 0}
+        if not fresh:
+            return counts
+        Statement = self.env["account.bank.statement"].sudo()
+        target = Statement.browse()
+        if statement.statement_id:
+            target = Statement.search([("journal_id", "=", journal.id),
+                                       ("finance_bank_ref", "=", statement.statement_id)], limit=1)
+        continuity, note = self._continuity(journal, statement, target)
+        if not target:
+            vals = {
+                "name": statement.statement_id or f"{journal.code} {statement.date}",
+                "journal_id": journal.id, "date": statement.date,
+                "finance_connection_id": link.connection_id.id, "finance_sync_run_id": run.id,
+                "finance_bank_ref": statement.statement_id, "finance_sequence": statement.sequence or 0,
+                "finance_continuity": continuity, "finance_continuity_note": note,
+            }
+            if statement.opening_balance is not None:
+                vals["balance_start"] = float(statement.opening_balance)
+            if statement.closing_balance is not None:
+                vals["balance_end_real"] = float(statement.closing_balance)
+            target = Statement.create(vals)
+            counts["statements_created"] = 1
+            if continuity == "gap":
+                counts["continuity_gaps"] = 1
+                run._add_note(_("%(stmt)s: continuity gap: %(note)s", stmt=target.name, note=note))
+        elif statement.closing_balance is not None:
+            target.balance_end_real = float(statement.closing_balance)
+        partners = self._partners_by_iban(company, [line.counterparty_iban for _k, line in fresh])
+        foreign_ids = self._currency_ids({line.foreign_amount.currency for _k, line in fresh
+                                          if line.foreign_amount})
+        vals_list = []
+        for sequence, (key, line) in enumerate(fresh, start=1):
+            vals = {
+                "statement_id": target.id, "journal_id": journal.id, "date": line.booking_date,
+                "payment_ref": line.label or line.remittance_unstructured or "/",
+                "amount": float(line.amount.amount), "partner_name": line.counterparty_name,
+                "account_number": line.counterparty_iban or line.counterparty_account,
+                "partner_id": partners.get(line.counterparty_iban, False),
+                "transaction_type": line.bank_transaction_code, "finance_import_key": key,
+                "transaction_details": _details(line), "sequence": sequence,
+            }
+            foreign = line.foreign_amount
+            if foreign and foreign.currency != currency.name and foreign.currency in foreign_ids:
+                vals["foreign_currency_id"] = foreign_ids[foreign.currency]
+                vals["amount_currency"] = float(abs(foreign.amount).copy_sign(line.amount.amount))
+            vals_list.append(vals)
+        Line = self.env["account.bank.statement.line"].sudo()
+        for start in range(0, len(vals_list), CREATE_BATCH):
+            Line.create(vals_list[start:start + CREATE_BATCH])
+        counts["lines_created"] = len(vals_list)
+        link.last_statement_date = max(statement.date, link.last_statement_date or statement.date)
+        return counts
+
+    @api.model
+    def _currency_ids(self, codes):
+        if not codes:
+            return {}
+        currencies = self.env["res.currency"].with_context(active_test=False).search([("name", "in", list(codes))])
+        return {c.name: c.id for c in currencies}
+
+    # ------------------------------------------------------------------ balances
+    @api.model
+    def _ingest_balances(self, link, balances, run):
+        Balance = self.env["finance.bank.balance"].sudo()
+        journal = link.journal_id
+        currency_ids = self._currency_ids({b.amount.currency for b in balances})
+        count = 0
+        for balance in balances:
+            if balance.account != link.account_number:
+                continue
+            domain = [("journal_id", "=", journal.id), ("kind", "=", balance.kind),
+                      ("position", "=", balance.position), ("date", "=", balance.date)]
+            vals = {"amount": float(balance.amount.amount), "currency_id": currency_ids[balance.amount.currency],
+                    "connection_id": link.connection_id.id, "sync_run_id": run.id}
+            record = Balance.search(domain, limit=1)
+            if record:
+                if Decimal(str(record.amount)) != balance.amount.amount:
+                    record.write(vals)
+            else:
+                Balance.create(dict(vals, journal_id=journal.id, kind=balance.kind,
+                                    position=balance.position, date=balance.date))
+            count += 1
+        return count

@@ -1,0 +1,33 @@
+"""One synchronisation attempt of a connection: what it did, how long, and why it failed."""
+from odoo import fields, models
+
+
+class FinanceSyncRun(models.Model):
+    _name = "finance.sync.run"
+    _description = "Bank synchronisation run"
+    _order = "id desc"
+    _rec_name = "correlation_id"
+
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade",
+                                    index=True, readonly=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now")], default="cron", readonly=True)
+    state = fields.Selection([("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                             default="running", required=True, readonly=True, index=True)
+    started_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    duration = fields.Float(readonly=True, help="Seconds.")
+    statements_created = fields.Integer(readonly=True)
+    lines_created = fields.Integer(readonly=True)
+    lines_skipped = fields.Integer(readonly=True, help="Lines already imported before (same import key).")
+    balances_recorded = fields.Integer(readonly=True)
+    continuity_gaps = fields.Integer(readonly=True,
+                                     help="Statements whose opening balance did not equal the previous closing.")
+    error = fields.Text(readonly=True)
+    notes = fields.Text(readonly=True)
+    correlation_id = fields.Char(readonly=True, index=True,
+                                 help="Sent to the provider and written in logs to follow one run end to end.")
+
+    def _add_note(self, text):
+        for run in self:
+            run.notes = f"{run.notes}\n{text}" if run.notes else text
