@@ -257,9 +257,17 @@ class FinanceBankConnection(models.Model):
 
     @api.model
     def _cron_sync(self):
-        """Cron: synchronise due connections one per transaction, reporting progress."""
-        cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=self._count_due())
+        """Cron: synchronise due connections, one per transaction, reporting progress."""
+        return self._sync_due(self.env["ir.cron"]._commit_progress)
+
+    @api.model
+    def _sync_due(self, commit_progress):
+        """Claim and synchronise due connections until none is left or the cron's time is up.
+
+        ``commit_progress`` is the cron progress API: it commits (releasing
+        the claim) and returns the seconds left.
+        """
+        commit_progress(remaining=self._count_due())
         seen = set()
         while True:
             conn = self._claim_due(1)
@@ -267,8 +275,9 @@ class FinanceBankConnection(models.Model):
                 break
             seen.add(conn.id)
             conn.sudo()._run_sync(trigger="cron")
-            if cron._commit_progress(1) <= 0:
+            if commit_progress(1) <= 0:
                 break
+        return seen
 
     def _run_sync(self, trigger="cron"):
         """Synchronise one claimed connection inside the caller's transaction.

@@ -111,8 +111,12 @@ class FinanceOutboxMessage(models.Model):
 
     @api.model
     def _cron_process(self):
-        cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=self._count_due())
+        return self._process_due(self.env["ir.cron"]._commit_progress)
+
+    @api.model
+    def _process_due(self, commit_progress):
+        """Claim and send due messages one per transaction; see ``_sync_due`` of connections."""
+        commit_progress(remaining=self._count_due())
         seen = set()
         while True:
             message = self._claim_due(1)
@@ -120,8 +124,9 @@ class FinanceOutboxMessage(models.Model):
                 break
             seen.add(message.id)
             message.sudo()._process()
-            if cron._commit_progress(1) <= 0:
+            if commit_progress(1) <= 0:
                 break
+        return seen
 
     def _process(self):
         """Send one claimed message within the caller's transaction."""

@@ -1,0 +1,47 @@
+"""A scriptable HTTP server on 127.0.0.1 for provider and session tests."""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class ScriptedServer:
+    """Answers requests from a queue of ``(status, headers, body, delay)``; records what it got."""
+
+    def __init__(self):
+        self.responses = []
+        self.requests = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.requests.append((self.command, self.path, dict(self.headers), body, time.monotonic()))
+                status, headers, payload, delay = (server.responses.pop(0) if server.responses
+                                                   else (200, {}, b"ok", 0))
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,118 @@
+"""Masking, backoff, import keys, audit hashing and the secret box, without a database."""
+import logging
+import random
+import unittest
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..lib.audit_chain import GENESIS, event_hash, verify_chain
+from ..lib.backoff import retry_delay
+from ..lib.dto import Money, StatementLineDTO
+from ..lib.errors import SecretKeyError
+from ..lib.import_keys import line_import_keys
+from ..lib.masking import MaskingLogger, mask_account, mask_text
+from ..lib.secret_box import SecretBox, generate_master_key, parse_master_key
+
+
+class TestMasking(unittest.TestCase):
+    def test_mask_iban_keeps_country_and_tail(self):
+        self.assertEqual(mask_account("DE89370400440532013000"), "DE89••••••••••••••3000")
+
+    def test_mask_text_masks_ibans_digits_and_secrets(self):
+        text = mask_text("pay DE89 3704 0044 0532 0130 00 acct 123456789012 token s3cr3t-value",
+                         secrets=["s3cr3t-value"])
+        self.assertNotIn("0532", text)
+        self.assertNotIn("123456789012", text)
+        self.assertNotIn("s3cr3t-value", text)
+        self.assertIn("[secret]", text)
+
+    def test_masking_logger(self):
+        logger = logging.getLogger("fb.test.masking")
+        with self.assertLogs(logger, level="INFO") as logs:
+            MaskingLogger(logger, secrets=["hunter22"]).info("login %s with %s", "DE89370400440532013000", "hunter22")
+        self.assertEqual(logs.records[0].getMessage(), "login DE89••••••••••••••3000 with [secret]")
+
+
+class TestBackoff(unittest.TestCase):
+    def test_exponential_and_capped(self):
+        delays = [retry_delay(n, base_seconds=60, cap_seconds=3600, jitter=0) for n in range(1, 9)]
+        self.assertEqual([d.total_seconds() for d in delays], [60, 120, 240, 480, 960, 1920, 3600, 3600])
+        self.assertEqual(retry_delay(0), timedelta(0))
+
+    def test_jitter_bounded(self):
+        rng = random.Random(7)
+        for _ in range(50):
+            self.assertTrue(54 <= retry_delay(1, jitter=0.1, rng=rng).total_seconds() <= 66)
+
+
+def line(amount="-3.50", label="coffee", unique_id=None, day=date(2026, 3, 2)):
+    return StatementLineDTO(booking_date=day, amount=Money(Decimal(amount), "EUR"), label=label,
+                            unique_id=unique_id)
+
+
+class TestImportKeys(unittest.TestCase):
+    def test_bank_reference_wins(self):
+        self.assertEqual(line_import_keys("ACC", [line(unique_id="REF-1")]), ["ref:REF-1"])
+
+    def test_identical_lines_stay_distinct_and_stable(self):
+        keys = line_import_keys("ACC", [line(), line(), line("-4.00")])
+        self.assertEqual(len(set(keys)), 3)
+        self.assertEqual(keys, line_import_keys("ACC", [line(), line(), line("-4.00")]))
+
+    def test_amount_scale_does_not_matter(self):
+        self.assertEqual(line_import_keys("ACC", [line("-3.5")]), line_import_keys("ACC", [line("-3.50")]))
+
+    def test_account_is_part_of_key(self):
+        self.assertNotEqual(line_import_keys("A", [line()]), line_import_keys("B", [line()]))
+
+
+class TestAuditChainPure(unittest.TestCase):
+    def chain(self, n):
+        events, prev = [], GENESIS
+        for seq in range(1, n + 1):
+            event = {"company_id": 1, "sequence": seq, "event_type": "t", "model": None, "res_id": 0,
+                     "user_id": 2, "occurred_at": "2026-03-02 10:00:00", "summary": f"e{seq}",
+                     "payload_hash": "x", "prev_hash": prev}
+            event["hash"] = event_hash(event)
+            events.append(event)
+            prev = event["hash"]
+        return events
+
+    def test_intact(self):
+        self.assertIsNone(verify_chain(self.chain(5)))
+
+    def test_edit_detected(self):
+        events = self.chain(5)
+        events[2]["summary"] = "forged"
+        self.assertEqual(verify_chain(events), (3, "content does not match its hash: the row was edited"))
+
+    def test_deletion_detected(self):
+        events = self.chain(5)
+        del events[1]
+        self.assertEqual(verify_chain(events)[0], 3)
+
+
+class TestSecretBox(unittest.TestCase):
+    def test_round_trip_and_binding(self):
+        box = SecretBox(parse_master_key(generate_master_key()))
+        token = box.seal("p@ss", "finance.bank.secret:1:password")
+        self.assertNotIn("p@ss", token)
+        self.assertEqual(box.open(token, "finance.bank.secret:1:password"), "p@ss")
+        with self.assertRaisesRegex(SecretKeyError, "moved to another record"):
+            box.open(token, "finance.bank.secret:2:password")
+
+    def test_nonce_is_fresh(self):
+        box = SecretBox(bytes(32))
+        self.assertNotEqual(box.seal("x", "a"), box.seal("x", "a"))
+
+    def test_wrong_key_named(self):
+        token = SecretBox(bytes(32)).seal("x", "a")
+        with self.assertRaisesRegex(SecretKeyError, "master key is wrong"):
+            SecretBox(bytes([1]) * 32).open(token, "a")
+
+    def test_key_formats(self):
+        self.assertEqual(parse_master_key("00" * 32), bytes(32))
+        with self.assertRaisesRegex(SecretKeyError, "no master key"):
+            parse_master_key("")
+        with self.assertRaisesRegex(SecretKeyError, "32 bytes"):
+            parse_master_key("c2hvcnQ=")
