@@ -12,6 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.backoff import retry_delay
+from ..lib.concurrency import CONCURRENCY_ERRORS, run_unit
 from ..lib.errors import ConfigurationError, FinanceBridgeError, ProviderError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
@@ -269,12 +270,20 @@ class FinanceBankConnection(models.Model):
         """
         commit_progress(remaining=self._count_due())
         seen = set()
-        while True:
+
+        def unit():
             conn = self._claim_due(1)
-            if not conn or conn.id in seen:
+            if conn:
+                conn.sudo()._run_sync(trigger="cron")
+            return conn.id
+
+        while True:
+            # A serialisation conflict with another worker rolls the unit back and
+            # claims again; it is not a sync failure.
+            conn_id = run_unit(self.env, unit)
+            if not conn_id or conn_id in seen:
                 break
-            seen.add(conn.id)
-            conn.sudo()._run_sync(trigger="cron")
+            seen.add(conn_id)
             if commit_progress(1) <= 0:
                 break
         return seen
@@ -295,6 +304,8 @@ class FinanceBankConnection(models.Model):
             with self.env.cr.savepoint():
                 provider = self._make_provider(run.correlation_id)
                 counts = self.env["finance.statement.ingestion"]._sync_accounts(self, provider, run)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
             self.env.invalidate_all()
             self._record_failure(run, exc, time.monotonic() - started)

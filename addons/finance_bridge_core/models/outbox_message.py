@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.backoff import retry_delay
+from ..lib.concurrency import CONCURRENCY_ERRORS, run_unit
 from ..lib.dto import PaymentBatchDTO
 from ..lib.errors import ProviderError
 from ..lib.masking import mask_text
@@ -118,12 +119,18 @@ class FinanceOutboxMessage(models.Model):
         """Claim and send due messages one per transaction; see ``_sync_due`` of connections."""
         commit_progress(remaining=self._count_due())
         seen = set()
-        while True:
+
+        def unit():
             message = self._claim_due(1)
-            if not message or message.id in seen:
+            if message:
+                message.sudo()._process()
+            return message.id
+
+        while True:
+            message_id = run_unit(self.env, unit)
+            if not message_id or message_id in seen:
                 break
-            seen.add(message.id)
-            message.sudo()._process()
+            seen.add(message_id)
             if commit_progress(1) <= 0:
                 break
         return seen
@@ -140,6 +147,8 @@ class FinanceOutboxMessage(models.Model):
                 raise OutboxPermanentError(f"no handler installed for {self.message_type}")
             with self.env.cr.savepoint():
                 result = handler(self) or {}
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the message
             self.env.invalidate_all()
             permanent = isinstance(exc, OutboxPermanentError) or not getattr(exc, "retryable", True)

@@ -156,8 +156,10 @@ class FinanceStatementIngestion(models.AbstractModel):
         elif statement.closing_balance is not None:
             target.balance_end_real = float(statement.closing_balance)
         partners = self._partners_by_iban(company, [line.counterparty_iban for _k, line in fresh])
+        # Inactive currencies cannot be posted in Odoo: such a line keeps its
+        # foreign amount in transaction_details only.
         foreign_ids = self._currency_ids({line.foreign_amount.currency for _k, line in fresh
-                                          if line.foreign_amount})
+                                          if line.foreign_amount}, active_only=True)
         vals_list = []
         for sequence, (key, line) in enumerate(fresh, start=1):
             vals = {
@@ -182,10 +184,11 @@ class FinanceStatementIngestion(models.AbstractModel):
         return counts
 
     @api.model
-    def _currency_ids(self, codes):
+    def _currency_ids(self, codes, active_only=False):
         if not codes:
             return {}
-        currencies = self.env["res.currency"].with_context(active_test=False).search([("name", "in", list(codes))])
+        currencies = self.env["res.currency"].with_context(active_test=active_only).search(
+            [("name", "in", list(codes))])
         return {c.name: c.id for c in currencies}
 
     # ------------------------------------------------------------------ balances

@@ -22,9 +22,10 @@ def make_statement(iban, day, amounts, currency="USD", opening=None, seq=None, s
             label=(labels[index] if labels else f"line {index}"), counterparty_name="ACME",
             counterparty_iban=counterparty_iban, unique_id=unique_ids[index] if unique_ids else None))
     total = sum((Decimal(a) for a in amounts), Decimal(0))
+    opening = None if opening is None else Decimal(opening)
     return StatementDTO(account=iban, currency=currency, date=day, lines=tuple(lines), sequence=seq,
                         statement_id=statement_id, opening_balance=opening,
-                        closing_balance=None if opening is None else Decimal(opening) + total)
+                        closing_balance=None if opening is None else opening + total)
 
 
 class FinanceBridgeCase(TransactionCase):
@@ -47,6 +48,11 @@ class FinanceBridgeCase(TransactionCase):
         cls.connection.account_ids = [(0, 0, {"journal_id": cls.journal.id})]
         cls.connection.action_activate()
         cls.today = date(2026, 3, 2)
+
+    def setUp(self):
+        super().setUp()
+        for name in os.listdir(self.inbox):
+            os.unlink(os.path.join(self.inbox, name))
 
     def write_statement(self, statement, name=None):
         name = name or f"{statement.date:%Y%m%d}-{len(os.listdir(self.inbox)):04d}.json"

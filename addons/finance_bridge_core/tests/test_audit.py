@@ -13,9 +13,18 @@ class TestAudit(TransactionCase):
         cls.Audit = cls.env["finance.audit.event"]
         for index in range(4):
             cls.Audit._log("test.event", summary=f"event {index}", payload={"i": index, "iban": "DE89370400440532013000"})
+        cls.Audit._seal_pending()
 
     def events(self):
-        return self.Audit.search([("company_id", "=", self.env.company.id)], order="sequence")
+        return self.Audit.search([("company_id", "=", self.env.company.id), ("hash", "!=", False)],
+                                 order="sequence")
+
+    def test_events_pending_until_sealed(self):
+        event = self.Audit._log("test.pending", summary="not sealed yet")
+        self.assertFalse(event.sequence or event.hash)
+        self.Audit._seal_pending([self.env.company.id])
+        self.assertEqual(event.sequence, self.events()[-1].sequence)
+        self.assertEqual(event.prev_hash, self.events()[-2].hash)
 
     def test_chain_links(self):
         events = self.events()
@@ -41,8 +50,10 @@ class TestAudit(TransactionCase):
         user = self.env["res.users"].create({
             "name": "Auditor", "login": "fb_auditor",
             "group_ids": [(6, 0, [self.env.ref("finance_bridge_core.group_connection_admin").id])]})
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             self.events()[0].with_user(user).unlink()
+        with self.assertRaises(AccessError):
+            self.env["finance.audit.event"].with_user(user).check_access("write")
 
     def test_sql_edit_detected(self):
         target = self.events()[1]
@@ -76,5 +87,6 @@ class TestAudit(TransactionCase):
     def test_chains_are_per_company(self):
         other = factories.CompanyFactory()
         event = self.Audit._log("test.other", summary="other company", company=other)
+        self.Audit._seal_pending([other.id])
         self.assertEqual(event.sequence, 1)
         self.assertEqual(event.prev_hash, "0" * 64)

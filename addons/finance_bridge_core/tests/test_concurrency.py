@@ -8,6 +8,7 @@ import time
 from datetime import date, timedelta
 
 from odoo import fields
+from odoo.service.model import retrying
 
 from ..lib.json_statement_parser import statement_to_document
 from ..lib.outbox_handlers import register_outbox_handler, unregister_outbox_handler
@@ -155,9 +156,11 @@ class TestConcurrentWorkers(CommittedCase):
         key = f"{self.tag}-same"
 
         def worker(env, index):
-            message = env["finance.outbox.message"].enqueue(key, "test.slow_record", {"w": index})
+            # As in an HTTP request: a serialisation conflict is retried by Odoo's ``retrying``.
+            message_id = retrying(lambda: env["finance.outbox.message"].enqueue(
+                key, "test.slow_record", {"w": index}).id, env)
             env.cr.commit()
-            return message.id
+            return message_id
         results = self.run_workers(worker)
         self.msg_ids.extend(results)
         self.assertEqual(len(set(results)), 1)

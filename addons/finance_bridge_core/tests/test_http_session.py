@@ -35,8 +35,10 @@ class TestHttpSession(unittest.TestCase):
         with ScriptedServer() as srv:
             srv.responses = [(200, {}, b"late", 2)]
             session = make_http_session(timeout=(1, 0.3), retries=0)
-            with self.assertRaises(requests.exceptions.ReadTimeout):
+            started = time.monotonic()
+            with self.assertRaisesRegex(requests.exceptions.RequestException, r"Read timed out. \(read timeout=0.3\)"):
                 session.get(srv.url)
+        self.assertLess(time.monotonic() - started, 1.5)
 
     def test_post_not_retried_by_default(self):
         with ScriptedServer() as srv:

@@ -72,6 +72,9 @@ class TestIngestion(FinanceBridgeCase):
         self.assertIn("sequence 4 follows 2", statements[2].finance_continuity_note)
         self.assertIn("continuity gap", self.run_rec.notes)
 
+    def _banks(self, count):
+        return self.env["res.partner.bank"].concat(*factories.PartnerBankFactory.create_batch(count))
+
     def _partner_lookup_queries(self, banks):
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
@@ -79,15 +82,15 @@ class TestIngestion(FinanceBridgeCase):
         return partners, self.env.cr.sql_log_count - before
 
     def test_partner_lookup_does_not_grow_with_lines(self):
-        few = factories.PartnerBankFactory.create_batch(2)
-        many = factories.PartnerBankFactory.create_batch(20)
+        few = self._banks(2)
+        many = self._banks(20)
         partners_few, queries_few = self._partner_lookup_queries(few)
         partners_many, queries_many = self._partner_lookup_queries(many)
         self.assertEqual(set(partners_many.values()), set(many.partner_id.ids))
         self.assertEqual(queries_few, queries_many)
 
     def test_partner_set_on_lines_by_iban(self):
-        banks = factories.PartnerBankFactory.create_batch(3)
+        banks = self._banks(3)
         lines = [StatementLineDTO(booking_date=self.today, amount=Money(Decimal("1.00"), self.currency),
                                   label=f"l{i}", counterparty_iban=bank.sanitized_acc_number)
                  for i, bank in enumerate(banks)]
@@ -97,9 +100,11 @@ class TestIngestion(FinanceBridgeCase):
         self.assertEqual(self.lines().partner_id, banks.partner_id)
 
     def test_details_kept(self):
+        foreign = "EUR" if self.currency != "EUR" else "USD"
+        self.env["res.currency"].with_context(active_test=False).search([("name", "=", foreign)]).active = True
         line = StatementLineDTO(booking_date=self.today, amount=Money(Decimal("-9.99"), self.currency),
                                 label="x", end_to_end_id="E2E-7", uetr="eb6305c9-1f7f-49de-aed0-16487c27b42d",
-                                foreign_amount=Money(Decimal("11.00"), "CHF" if self.currency != "CHF" else "EUR"),
+                                foreign_amount=Money(Decimal("11.00"), foreign),
                                 raw={"Ntry": {"BookgDt": "2026-03-02"}})
         stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today, lines=(line,))
         self.ingest._ingest_statement(self.link, stmt, self.run_rec)
@@ -107,6 +112,17 @@ class TestIngestion(FinanceBridgeCase):
         self.assertEqual(details["end_to_end_id"], "E2E-7")
         self.assertEqual(details["raw"], {"Ntry": {"BookgDt": "2026-03-02"}})
         self.assertEqual(self.lines().amount_currency, -11.0)
+        self.assertEqual(self.lines().foreign_currency_id.name, foreign)
+
+    def test_inactive_foreign_currency_kept_in_details(self):
+        foreign = self.env["res.currency"].with_context(active_test=False).search(
+            [("active", "=", False)], limit=1)
+        line = StatementLineDTO(booking_date=self.today, amount=Money(Decimal("-5.00"), self.currency),
+                                label="x", foreign_amount=Money(Decimal("6.00"), foreign.name))
+        stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today, lines=(line,))
+        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.assertFalse(self.lines().foreign_currency_id)
+        self.assertEqual(self.lines().transaction_details["foreign_amount"], {"amount": "6.00", "currency": foreign.name})
 
     def test_currency_mismatch_refused(self):
         other = "EUR" if self.currency != "EUR" else "USD"

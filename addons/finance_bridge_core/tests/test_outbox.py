@@ -12,7 +12,7 @@ from ..lib.outbox_handlers import register_outbox_handler, unregister_outbox_han
 from ..lib.payment_codec import batch_to_payload
 from ..lib.provider_registry import Capability, ConfigField, Provider, registry
 from . import factories
-from .loopback_server import ScriptedServer
+from .loopback_server import LoopbackHttpMixin, ScriptedServer
 
 
 class LoopbackPaymentProvider(Provider):
@@ -42,7 +42,7 @@ def batch(msg_id="MSG-1"):
                              requested_execution_date=datetime(2026, 3, 3).date()),))
 
 
-class TestOutbox(TransactionCase):
+class TestOutbox(LoopbackHttpMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,7 +77,7 @@ class TestOutbox(TransactionCase):
     def test_sent_through_provider_over_http(self):
         self.server.responses = [(201, {"Content-Type": "application/json"}, b'{"id": "BANK-77"}', 0)]
         message = self.enqueue()
-        self.assertTrue(message._process())
+        self.assertTrue(message._process(), message.last_error)
         self.assertEqual(message.state, "sent")
         self.assertEqual(message.result["bank_reference"], "BANK-77")
         method, path, headers, body, _t = self.server.requests[0]
@@ -95,7 +95,7 @@ class TestOutbox(TransactionCase):
         self.assertNotIn(message, self.Outbox._claim_due(10))
         message.action_retry()
         self.assertIn(message, self.Outbox._claim_due(10))
-        self.assertTrue(message._process())
+        self.assertTrue(message._process(), message.last_error)
         self.assertEqual((message.state, message.attempts), ("sent", 2))
 
     def test_dead_letter_after_max_attempts_and_replay(self):
