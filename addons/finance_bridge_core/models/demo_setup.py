@@ -49,7 +49,8 @@ class FinanceBridgeDemo(models.AbstractModel):
     _description = "Finance Bridge demo data"
 
     @api.model
-    def _setup_demo(self):
+    def _setup_demo(self, connection=None, inbox=None):
+        """Create the demo journals and partners, fill the inbox, wire ``connection`` to it."""
         company = self.env.company
         journals = self.env["account.journal"]
         for code, name, iban in DEMO_ACCOUNTS:
@@ -63,7 +64,7 @@ class FinanceBridgeDemo(models.AbstractModel):
             if not self.env["res.partner.bank"].search([("sanitized_acc_number", "=", iban)], limit=1):
                 partner = self.env["res.partner"].create({"name": name, "is_company": True})
                 self.env["res.partner.bank"].create({"acc_number": iban, "partner_id": partner.id})
-        inbox = demo_inbox(self.env.cr.dbname)
+        inbox = inbox or demo_inbox(self.env.cr.dbname)
         os.makedirs(inbox, exist_ok=True)
         currency = company.currency_id.name
         start = date.today() - timedelta(days=7)
@@ -73,10 +74,11 @@ class FinanceBridgeDemo(models.AbstractModel):
                 path = os.path.join(inbox, f"{stmt.date:%Y%m%d}-{iban[-4:]}.json")
                 with open(path, "w", encoding="utf-8") as handle:
                     json.dump(statement_to_document(stmt), handle, indent=2)
-        connection = self.env.ref("finance_bridge_core.demo_connection_folder", raise_if_not_found=False)
+        connection = connection or self.env.ref("finance_bridge_core.demo_connection_folder",
+                                                raise_if_not_found=False)
         if connection:
             connection.setting_ids.filtered(lambda s: s.key == "inbound_path").value = inbox
             connection.account_ids = [(0, 0, {"journal_id": j.id}) for j in journals
                                       if j not in connection.account_ids.journal_id]
             connection.action_activate()
-        return True
+        return journals

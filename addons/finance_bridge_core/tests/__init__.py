@@ -11,3 +11,4 @@ from . import test_concurrency
 from . import test_audit
 from . import test_security
 from . import test_status_events
+from . import test_rpc_secrets

@@ -1,0 +1,50 @@
+"""Build one addon as the wheel ``odoo-addon-<name>`` (OCA naming), from its manifest.
+
+Each ``setup/<addon>/setup.py`` calls ``setup_addon(__file__)``; the addon is
+reached through the symlink ``setup/<addon>/odoo/addons/<addon>``.
+"""
+import ast
+import pathlib
+
+import setuptools
+
+ODOO_SERIES = "19.0"
+# Addons shipped with Odoo itself: no wheel to depend on.
+ODOO_CORE_ADDONS = {"base", "web", "mail", "account", "payment", "base_setup", "bus", "portal"}
+
+
+def read_manifest(addon_dir):
+    return ast.literal_eval((addon_dir / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def setup_addon(setup_file):
+    here = pathlib.Path(setup_file).resolve().parent
+    name = here.name
+    addon_dir = here / "odoo" / "addons" / name
+    manifest = read_manifest(addon_dir)
+    version = manifest["version"]
+    if not version.startswith(ODOO_SERIES + "."):
+        raise SystemExit(f"{name}: version {version} is not of the {ODOO_SERIES} series")
+    requires = [f"odoo>={ODOO_SERIES}a,<{ODOO_SERIES[:-1]}1dev"]
+    requires += [f"odoo-addon-{dep}>={ODOO_SERIES}dev,<{ODOO_SERIES[:-1]}1dev"
+                 for dep in manifest.get("depends", []) if dep not in ODOO_CORE_ADDONS]
+    requires += manifest.get("external_dependencies", {}).get("python", [])
+    readme = addon_dir / "readme" / "DESCRIPTION.md"
+    setuptools.setup(
+        name=f"odoo-addon-{name}",
+        version=version,
+        description=manifest.get("summary", manifest["name"]),
+        long_description=readme.read_text(encoding="utf-8") if readme.exists() else "",
+        long_description_content_type="text/markdown",
+        license=manifest["license"],
+        author=manifest.get("author"),
+        url=manifest.get("website"),
+        python_requires=">=3.10",
+        packages=setuptools.find_namespace_packages(include=[f"odoo.addons.{name}", f"odoo.addons.{name}.*"]),
+        package_data={f"odoo.addons.{name}": ["**/*"]},
+        install_requires=requires,
+        classifiers=["Framework :: Odoo", f"Framework :: Odoo :: {ODOO_SERIES}",
+                     "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)",
+                     "Programming Language :: Python :: 3"],
+        zip_safe=False,
+    )
