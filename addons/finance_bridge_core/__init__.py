@@ -1,4 +1,1 @@
-from . import lib
-from . import providers
-from . import models
-from . import wizards
+from . import lib, models, providers, wizards

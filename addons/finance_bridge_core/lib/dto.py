@@ -5,11 +5,11 @@ core a float amount, a datetime where a bank-local date is meant, or a
 currency that is not an ISO 4217 code.
 """
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping, Optional, Tuple
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
@@ -55,12 +55,12 @@ class Money:
 
 @dataclass(frozen=True, slots=True)
 class PostalAddress:
-    country: Optional[str] = None
-    street: Optional[str] = None
-    building_number: Optional[str] = None
-    postcode: Optional[str] = None
-    town: Optional[str] = None
-    address_lines: Tuple[str, ...] = ()
+    country: str | None = None
+    street: str | None = None
+    building_number: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    address_lines: tuple[str, ...] = ()
 
     def __post_init__(self):
         _require(self.country is None or re.match(r"^[A-Z]{2}$", self.country),
@@ -92,23 +92,23 @@ class StatementLineDTO:
     booking_date: date
     amount: Money
     label: str = ""
-    value_date: Optional[date] = None
-    counterparty_name: Optional[str] = None
-    counterparty_iban: Optional[str] = None
-    counterparty_account: Optional[str] = None
-    counterparty_bic: Optional[str] = None
+    value_date: date | None = None
+    counterparty_name: str | None = None
+    counterparty_iban: str | None = None
+    counterparty_account: str | None = None
+    counterparty_bic: str | None = None
     # The bank's own identifiers. ``unique_id`` is the one the bank guarantees
     # unique per account (AcctSvcrRef of a transaction, MT940 bank reference…);
     # adapters fill it only when the format really promises that.
-    unique_id: Optional[str] = None
-    end_to_end_id: Optional[str] = None
-    acct_svcr_ref: Optional[str] = None
-    ntry_ref: Optional[str] = None
-    uetr: Optional[str] = None
-    bank_transaction_code: Optional[str] = None
-    remittance_unstructured: Optional[str] = None
-    remittance_structured: Optional[str] = None
-    foreign_amount: Optional[Money] = None
+    unique_id: str | None = None
+    end_to_end_id: str | None = None
+    acct_svcr_ref: str | None = None
+    ntry_ref: str | None = None
+    uetr: str | None = None
+    bank_transaction_code: str | None = None
+    remittance_unstructured: str | None = None
+    remittance_structured: str | None = None
+    foreign_amount: Money | None = None
     raw: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
@@ -125,12 +125,12 @@ class StatementDTO:
     account: str
     currency: str
     date: date
-    lines: Tuple[StatementLineDTO, ...] = ()
-    statement_id: Optional[str] = None
-    sequence: Optional[int] = None
-    opening_balance: Optional[Decimal] = None
-    closing_balance: Optional[Decimal] = None
-    balances: Tuple[BalanceDTO, ...] = ()
+    lines: tuple[StatementLineDTO, ...] = ()
+    statement_id: str | None = None
+    sequence: int | None = None
+    opening_balance: Decimal | None = None
+    closing_balance: Decimal | None = None
+    balances: tuple[BalanceDTO, ...] = ()
     intraday: bool = False
     raw: Mapping = field(default_factory=dict)
 
@@ -161,17 +161,17 @@ class PaymentDTO:
     amount: Money
     creditor_name: str
     requested_execution_date: date
-    creditor_iban: Optional[str] = None
-    creditor_account: Optional[str] = None
-    creditor_bic: Optional[str] = None
-    creditor_clearing_code: Optional[str] = None
-    creditor_address: Optional[PostalAddress] = None
-    instruction_id: Optional[str] = None
-    remittance_unstructured: Optional[str] = None
-    remittance_structured: Optional[str] = None
-    purpose_code: Optional[str] = None
+    creditor_iban: str | None = None
+    creditor_account: str | None = None
+    creditor_bic: str | None = None
+    creditor_clearing_code: str | None = None
+    creditor_address: PostalAddress | None = None
+    instruction_id: str | None = None
+    remittance_unstructured: str | None = None
+    remittance_structured: str | None = None
+    purpose_code: str | None = None
     charge_bearer: str = "SLEV"
-    intermediary_bic: Optional[str] = None
+    intermediary_bic: str | None = None
     raw: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
@@ -193,9 +193,9 @@ class PaymentBatchDTO:
     msg_id: str
     debtor_name: str
     debtor_iban: str
-    payments: Tuple[PaymentDTO, ...]
+    payments: tuple[PaymentDTO, ...]
     created_at: datetime
-    debtor_bic: Optional[str] = None
+    debtor_bic: str | None = None
     batch_booking: bool = True
     raw: Mapping = field(default_factory=dict)
 
@@ -223,15 +223,15 @@ class StatusEventDTO:
     source: str
     status: str
     level: str = "transaction"
-    msg_id: Optional[str] = None
-    pmt_inf_id: Optional[str] = None
-    end_to_end_id: Optional[str] = None
-    instruction_id: Optional[str] = None
-    uetr: Optional[str] = None
-    reason_code: Optional[str] = None
-    reason_text: Optional[str] = None
-    occurred_at: Optional[datetime] = None
-    amount: Optional[Money] = None
+    msg_id: str | None = None
+    pmt_inf_id: str | None = None
+    end_to_end_id: str | None = None
+    instruction_id: str | None = None
+    uetr: str | None = None
+    reason_code: str | None = None
+    reason_text: str | None = None
+    occurred_at: datetime | None = None
+    amount: Money | None = None
     raw: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
@@ -248,7 +248,7 @@ class StatusEventDTO:
 class SubmissionResult:
     accepted: bool
     retryable: bool = False
-    bank_reference: Optional[str] = None
+    bank_reference: str | None = None
     message: str = ""
     raw: Mapping = field(default_factory=dict)
 
@@ -261,9 +261,9 @@ class SubmissionResult:
 class FetchResult:
     """What one ``fetch_statements`` call returns for one account."""
 
-    statements: Tuple[StatementDTO, ...] = ()
-    balances: Tuple[BalanceDTO, ...] = ()
-    next_cursor: Optional[str] = None
+    statements: tuple[StatementDTO, ...] = ()
+    balances: tuple[BalanceDTO, ...] = ()
+    next_cursor: str | None = None
     has_more: bool = False
 
     def __post_init__(self):

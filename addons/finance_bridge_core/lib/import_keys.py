@@ -29,6 +29,6 @@ def line_import_keys(account, lines):
         basis = _content_basis(account, line)
         occurrence = seen[basis]
         seen[basis] += 1
-        digest = hashlib.sha256(f"{basis}|{occurrence}".encode("utf-8")).hexdigest()[:40]
+        digest = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()[:40]
         keys.append(f"h:{digest}")
     return keys

@@ -10,8 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .dto import (BALANCE_KINDS, BALANCE_POSITIONS, CURRENCY_RE, BalanceDTO, Money,
-                  StatementDTO, StatementLineDTO)
+from .dto import BALANCE_KINDS, BALANCE_POSITIONS, CURRENCY_RE, BalanceDTO, Money, StatementDTO, StatementLineDTO
 from .errors import FormatError
 
 FORMAT_NAME = "finance_bridge.statement"

@@ -1,8 +1,8 @@
 """What a provider gets from the core: config, secrets, HTTP, logging, clock."""
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Optional, Tuple
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -46,7 +46,7 @@ class TimeoutSession(requests.Session):
 
 def make_http_session(timeout=DEFAULT_TIMEOUT, retries=3, backoff_factor=0.5,
                       status_forcelist=(429, 500, 502, 503, 504), max_retry_after=60.0,
-                      client_cert: Optional[Tuple[str, str]] = None, verify=True,
+                      client_cert: tuple[str, str] | None = None, verify=True,
                       retry_methods=("GET", "HEAD", "OPTIONS", "PUT", "DELETE")):
     """Build a requests session with timeouts, retries with backoff and Retry-After.
 
@@ -78,10 +78,10 @@ def utc_now():
 @dataclass
 class ProviderContext:
     config: Mapping
-    secrets: Callable[[str], Optional[str]]
+    secrets: Callable[[str], str | None]
     http: Callable[..., requests.Session] = make_http_session
     logger: logging.LoggerAdapter = field(
         default_factory=lambda: MaskingLogger(logging.getLogger("finance_bridge.provider")))
     clock: Callable[[], datetime] = utc_now
-    correlation_id: Optional[str] = None
+    correlation_id: str | None = None
     bank_timezone: str = "UTC"

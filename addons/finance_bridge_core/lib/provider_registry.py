@@ -3,9 +3,9 @@
 A provider is a plain class registered under a key; the core never imports a
 provider by name. Adding a bank is one new class with ``@register_provider``.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Dict, Optional, Tuple
 
 from .errors import ConfigurationError
 
@@ -29,7 +29,7 @@ class ConfigField:
     required: bool = False
     default: object = None
     help: str = ""
-    choices: Tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.type not in CONFIG_TYPES:
@@ -55,8 +55,8 @@ class Provider:
     key: str = None
     label: str = None
     capabilities: frozenset = frozenset()
-    config_schema: Tuple[ConfigField, ...] = ()
-    secret_schema: Tuple[SecretField, ...] = ()
+    config_schema: tuple[ConfigField, ...] = ()
+    secret_schema: tuple[SecretField, ...] = ()
 
     def __init__(self, context):
         self.context = context
@@ -84,7 +84,7 @@ class Provider:
 
 @dataclass
 class ProviderRegistry:
-    _providers: Dict[str, type] = field(default_factory=dict)
+    _providers: dict[str, type] = field(default_factory=dict)
 
     def register(self, cls):
         if not cls.key or not isinstance(cls.key, str):
@@ -106,7 +106,7 @@ class ProviderRegistry:
         except KeyError:
             raise ConfigurationError(f"no provider is registered under {key!r}") from None
 
-    def items(self, predicate: Optional[Callable[[type], bool]] = None):
+    def items(self, predicate: Callable[[type], bool] | None = None):
         return sorted(((k, c) for k, c in self._providers.items() if predicate is None or predicate(c)),
                       key=lambda kc: kc[0])
 

@@ -1,19 +1,21 @@
-from . import addon_registry
-from . import audit_event
-from . import secret_vault
-from . import res_company
-from . import res_config_settings
-from . import bank_connection
-from . import bank_connection_account
-from . import bank_connection_setting
-from . import bank_secret
-from . import sync_run
-from . import bank_balance
-from . import account_bank_statement
-from . import account_bank_statement_line
-from . import statement_ingestion
-from . import outbox_message
-from . import status_event
-from . import screening
-from . import ops_overview
-from . import demo_setup
+from . import (
+    account_bank_statement,
+    account_bank_statement_line,
+    addon_registry,
+    audit_event,
+    bank_balance,
+    bank_connection,
+    bank_connection_account,
+    bank_connection_setting,
+    bank_secret,
+    demo_setup,
+    ops_overview,
+    outbox_message,
+    res_company,
+    res_config_settings,
+    screening,
+    secret_vault,
+    statement_ingestion,
+    status_event,
+    sync_run,
+)

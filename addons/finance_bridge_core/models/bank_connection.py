@@ -13,7 +13,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..lib.backoff import retry_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, run_unit
-from ..lib.errors import ConfigurationError, FinanceBridgeError, ProviderError
+from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
 from ..lib.provider_registry import validate_config
@@ -354,7 +354,7 @@ class FinanceBankConnection(models.Model):
                 continue
             warn_from = conn.consent_expires_on - timedelta(days=conn.expiry_warning_days)
             summary = _("Bank consent expires on %s", conn.consent_expires_on)
-            if today >= warn_from and not conn.activity_ids.filtered(lambda a: a.summary == summary):
+            if today >= warn_from and not conn.activity_ids.filtered(lambda a, s=summary: a.summary == s):
                 conn.activity_schedule("mail.mail_activity_data_todo", date_deadline=conn.consent_expires_on,
                                        user_id=(conn.user_id or self.env.user).id, summary=summary,
                                        note=_("Renew the consent or credentials of %s before they expire.",

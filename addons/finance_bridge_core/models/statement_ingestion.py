@@ -125,7 +125,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         currency = self._check_statement(journal, statement)
         keys = line_import_keys(statement.account, statement.lines)
         existing = self._existing_keys(journal, keys)
-        fresh = [(key, line) for key, line in zip(keys, statement.lines) if key not in existing]
+        fresh = [(key, line) for key, line in zip(keys, statement.lines, strict=True) if key not in existing]
         counts = {"lines_skipped": len(keys) - len(fresh), "lines_created": 0, "statements_created": 0,
                   "continuity_gaps": 0}
         if not fresh:

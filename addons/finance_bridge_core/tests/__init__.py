@@ -1,14 +1,16 @@
-from . import test_dto
-from . import test_json_statement_parser
-from . import test_provider_registry
-from . import test_http_session
-from . import test_pure_helpers
-from . import test_secrets
-from . import test_ingestion
-from . import test_sync_engine
-from . import test_outbox
-from . import test_concurrency
-from . import test_audit
-from . import test_security
-from . import test_status_events
-from . import test_rpc_secrets
+from . import (
+    test_audit,
+    test_concurrency,
+    test_dto,
+    test_http_session,
+    test_ingestion,
+    test_json_statement_parser,
+    test_outbox,
+    test_provider_registry,
+    test_pure_helpers,
+    test_rpc_secrets,
+    test_secrets,
+    test_security,
+    test_status_events,
+    test_sync_engine,
+)

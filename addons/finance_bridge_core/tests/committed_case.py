@@ -50,7 +50,7 @@ class CommittedCase(unittest.TestCase):
                     env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
                     barrier.wait(timeout=10)
                     results[index] = target(env, index)
-            except Exception as exc:  # noqa: BLE001 - re-raised in the main thread
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=work, args=(i,), name=f"fb-worker-{i}") for i in range(count)]

@@ -1,4 +1,6 @@
 """The audit trail is append-only and its hash chain exposes edits and deletions."""
+import itertools
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import TransactionCase
 
@@ -12,7 +14,8 @@ class TestAudit(TransactionCase):
         factories.bind(cls.env)
         cls.Audit = cls.env["finance.audit.event"]
         for index in range(4):
-            cls.Audit._log("test.event", summary=f"event {index}", payload={"i": index, "iban": "DE89370400440532013000"})
+            cls.Audit._log("test.event", summary=f"event {index}",
+                           payload={"i": index, "iban": "DE89370400440532013000"})
         cls.Audit._seal_pending()
 
     def events(self):
@@ -29,7 +32,7 @@ class TestAudit(TransactionCase):
     def test_chain_links(self):
         events = self.events()
         self.assertEqual(events.mapped("sequence"), list(range(1, len(events) + 1)))
-        for previous, event in zip(events, events[1:]):
+        for previous, event in itertools.pairwise(events):
             self.assertEqual(event.prev_hash, previous.hash)
         self.assertIsNone(self.Audit._verify_company(self.env.company))
 

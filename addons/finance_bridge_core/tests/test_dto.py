@@ -3,8 +3,17 @@ import unittest
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from ..lib.dto import (BalanceDTO, Money, PaymentBatchDTO, PaymentDTO, ScreeningHold, StatementDTO,
-                       StatementLineDTO, StatusEventDTO, SubmissionResult)
+from ..lib.dto import (
+    BalanceDTO,
+    Money,
+    PaymentBatchDTO,
+    PaymentDTO,
+    ScreeningHold,
+    StatementDTO,
+    StatementLineDTO,
+    StatusEventDTO,
+    SubmissionResult,
+)
 from ..lib.payment_codec import batch_from_payload, batch_to_payload
 
 D = date(2026, 3, 2)

@@ -84,7 +84,7 @@ class TestIngestion(FinanceBridgeCase):
     def test_partner_lookup_does_not_grow_with_lines(self):
         few = self._banks(2)
         many = self._banks(20)
-        partners_few, queries_few = self._partner_lookup_queries(few)
+        _partners, queries_few = self._partner_lookup_queries(few)
         partners_many, queries_many = self._partner_lookup_queries(many)
         self.assertEqual(set(partners_many.values()), set(many.partner_id.ids))
         self.assertEqual(queries_few, queries_many)
@@ -122,7 +122,8 @@ class TestIngestion(FinanceBridgeCase):
         stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today, lines=(line,))
         self.ingest._ingest_statement(self.link, stmt, self.run_rec)
         self.assertFalse(self.lines().foreign_currency_id)
-        self.assertEqual(self.lines().transaction_details["foreign_amount"], {"amount": "6.00", "currency": foreign.name})
+        self.assertEqual(self.lines().transaction_details["foreign_amount"],
+                         {"amount": "6.00", "currency": foreign.name})
 
     def test_currency_mismatch_refused(self):
         other = "EUR" if self.currency != "EUR" else "USD"

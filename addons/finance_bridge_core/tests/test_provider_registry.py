@@ -5,8 +5,16 @@ from odoo.tests.common import TransactionCase
 
 from ..lib.dto import FetchResult
 from ..lib.errors import ConfigurationError
-from ..lib.provider_registry import (Capability, ConfigField, Provider, ProviderRegistry, SecretField,
-                                     register_provider, registry, validate_config)
+from ..lib.provider_registry import (
+    Capability,
+    ConfigField,
+    Provider,
+    ProviderRegistry,
+    SecretField,
+    register_provider,
+    registry,
+    validate_config,
+)
 
 
 class EchoProvider(Provider):

@@ -44,7 +44,8 @@ class TestSecurity(TransactionCase):
         with self.assertRaises(AccessError):
             self.conn_a.with_user(self.reader_a).write({"name": "x"})
         with self.assertRaises(AccessError):
-            self.env["finance.bank.connection"].with_user(self.reader_a).create({"name": "x", "provider": "json_folder"})
+            self.env["finance.bank.connection"].with_user(self.reader_a).create(
+                {"name": "x", "provider": "json_folder"})
 
     def test_reader_cannot_see_secrets(self):
         with self.assertRaises(AccessError):

@@ -6,7 +6,6 @@ from datetime import timedelta
 from odoo import fields
 
 from ..lib.json_statement_parser import statement_to_document
-
 from .common import FinanceBridgeCase
 
 
