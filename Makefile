@@ -12,7 +12,7 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg
+.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
@@ -57,6 +57,10 @@ test: $(TEMPLATE_DB)-exists
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
 	$(PYTHON) -m pytest -p no:cacheprovider --odoo-database="$$TEST_DB" --odoo-config=$(TEST_CONF) \
 	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests
+
+# Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
+demo-sync:
+	@$(PYTHON) tests/demo_sync_now.py --url http://127.0.0.1:$(HTTP_PORT) --db $(DB)
 
 lint:
 	$(PYTHON) -m ruff check addons tests setup

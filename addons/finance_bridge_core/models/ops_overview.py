@@ -1,5 +1,5 @@
 """Operations overview: one row per company, computed by PostgreSQL on read."""
-from odoo import fields, models, tools
+from odoo import fields, models
 
 
 class FinanceOpsOverview(models.Model):
@@ -23,10 +23,8 @@ class FinanceOpsOverview(models.Model):
     dead_letters = fields.Integer(readonly=True)
     unmatched_status_events = fields.Integer(readonly=True)
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(f"""
-            CREATE VIEW {self._table} AS
+    # A query, not a view: nothing to create at install, so no ordering between tables.
+    _table_query = """
             SELECT c.id AS id, c.id AS company_id,
                    (SELECT count(*) FROM finance_bank_connection b WHERE b.company_id = c.id AND b.active
                        AND b.state = 'active') AS connections_active,
@@ -54,4 +52,4 @@ class FinanceOpsOverview(models.Model):
                    (SELECT count(*) FROM finance_status_event e WHERE e.company_id = c.id
                        AND e.state IN ('unmatched', 'error')) AS unmatched_status_events
               FROM res_company c
-        """)
+    """
