@@ -1,0 +1,1 @@
+"""Pure logic of risk screening: list parsers, name normalisation, matching, fraud rules."""
