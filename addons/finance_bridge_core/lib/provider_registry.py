@@ -16,6 +16,7 @@ class Capability(str, Enum):
     PAYMENTS = "payments"
     STATUS = "status"
     WEBHOOKS = "webhooks"
+    SCREENING = "screening"
 
 
 CONFIG_TYPES = ("char", "int", "bool", "path", "url", "selection")

@@ -77,6 +77,10 @@ class NameIndex:
                 for value in values:
                     self.identifier_index[_ident(value)].add(idx)
         self.postings = {key: tuple(sorted(set(ids))) for key, ids in postings.items()}
+        self.exact = defaultdict(list)
+        for name_id, name in enumerate(self.names):
+            if len(name.tokens) >= 2 or len(name.compact) >= 5:
+                self.exact[name.norm].append(name_id)
         token_df = Counter(squash(t) for name in self.names for t in set(name.tokens))
         total = max(len(self.names), 1)
         self.common_tokens = frozenset(t for t, n in token_df.items() if n / total > COMMON_TOKEN_SHARE)
@@ -124,8 +128,8 @@ class NameIndex:
         for ident in _query_identifiers(query):
             for idx in self.identifier_index.get(ident, ()):
                 entry = self.entries[idx]
-                best[idx] = (100.0, None, 100.0, 0, 0, [("identifier equal", ident)])
-                best[idx] = best[idx][:1] + (_Name(idx, entry.primary_name, (), "", "", True),) + best[idx][2:]
+                listed = _Name(idx, entry.primary_name, (), "", "", True)
+                best[idx] = (100.0, listed, 100.0, 0, 0, [("identifier equal", ident)])
         matches = []
         for idx, (score, cand, base, sort_score, compact_score, qualifiers) in best.items():
             matches.append(Match(
@@ -136,6 +140,19 @@ class NameIndex:
                              "base": round(base, 1), "qualifiers": qualifiers}))
         matches.sort(key=lambda m: -m.score)
         return matches[:limit]
+
+    def names_in_text(self, text, max_ngram=6):
+        """Listed names that appear word for word in free text (remittance information)."""
+        tokens = name_tokens(text, entity=True)
+        found = {}
+        for size in range(1, max_ngram + 1):
+            for start in range(len(tokens) - size + 1):
+                for name_id in self.exact.get(" ".join(tokens[start:start + size]), ()):
+                    name = self.names[name_id]
+                    found.setdefault(name.entry_idx, Match(
+                        entry=self.entries[name.entry_idx], matched_name=name.text, score=100.0,
+                        explanation={"name": name.text, "in_text": True, "qualifiers": []}))
+        return list(found.values())
 
     def _qualify(self, base, tokens, cand, query):
         score, qualifiers = base, []

@@ -1,0 +1,26 @@
+{
+    "name": "Finance Bridge Risk Screening",
+    "summary": "Sanctions lists (OFAC, UN, EU, UK), name matching, partner and payment screening, "
+               "hit review, fraud rules, fallback policy",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "finance_bridge",
+    "website": "https://github.com/finance-bridge/finance_bridge",
+    "depends": ["finance_bridge_core"],
+    "external_dependencies": {"python": ["rapidfuzz", "anyascii"]},
+    "data": [
+        "security/risk_screening_groups.xml",
+        "security/ir.model.access.csv",
+        "security/risk_screening_rules.xml",
+        "data/risk_list_sources.xml",
+        "data/ir_cron.xml",
+        "wizards/risk_wizard_views.xml",
+        "views/risk_list_views.xml",
+        "views/risk_hit_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+}

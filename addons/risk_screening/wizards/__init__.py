@@ -1,0 +1,2 @@
+from . import risk_list_upload
+from . import risk_hit_review

@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class RiskHitReview(models.TransientModel):
+    _name = "risk.hit.review"
+    _description = "Review screening hits"
+
+    hit_ids = fields.Many2many("risk.screening.hit", required=True)
+    decision = fields.Selection([("confirmed", "Confirmed match: block the partner and its payments"),
+                                 ("false_positive", "False positive: allow this name for this list entry")],
+                                required=True)
+    reason = fields.Text(required=True)
+    expires_on = fields.Date(help="False positives only: screen the name again after this date.")
+
+    def action_apply(self):
+        self.ensure_one()
+        if self.decision == "confirmed":
+            self.hit_ids.action_confirm(self.reason)
+        else:
+            self.hit_ids.action_false_positive(self.reason, self.expires_on)
+        return {"type": "ir.actions.act_window_close"}
