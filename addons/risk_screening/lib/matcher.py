@@ -22,6 +22,7 @@ WEAK_ALIAS_PENALTY = 8.0
 BIRTH_YEAR_PENALTY = 10.0
 MAX_KEY_POSTINGS = 400
 COMMON_TOKEN_SHARE = 0.004
+COMMON_TOKEN_MIN = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,8 @@ class NameIndex:
                 self.exact[name.norm].append(name_id)
         token_df = Counter(squash(t) for name in self.names for t in set(name.tokens))
         total = max(len(self.names), 1)
-        self.common_tokens = frozenset(t for t, n in token_df.items() if n / total > COMMON_TOKEN_SHARE)
+        self.common_tokens = frozenset(t for t, n in token_df.items()
+                                       if n >= COMMON_TOKEN_MIN and n / total > COMMON_TOKEN_SHARE)
         self.idf = {t: math.log(total / n) for t, n in token_df.items()}
 
     @staticmethod

@@ -8,6 +8,7 @@ import re
 from anyascii import anyascii
 
 NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+JOINED_PUNCT_RE = re.compile(r"[.'’‘`]")
 REPEAT_RE = re.compile(r"(.)\1+")
 LEGAL_FORMS = frozenset("""
     llc ltd limited gmbh mbh ooo oao zao pao ao jsc pjsc cjsc ojsc sa sarl sas spa srl bv nv ag kg
@@ -20,7 +21,8 @@ NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
 
 def fold(text):
     """ASCII, lower case, punctuation to spaces."""
-    return NON_ALNUM_RE.sub(" ", anyascii(text or "").lower()).strip()
+    text = JOINED_PUNCT_RE.sub("", anyascii(text or "").lower())   # L.L.C. → llc, O'Neil → oneil
+    return NON_ALNUM_RE.sub(" ", text).strip()
 
 
 def reorder_comma(text):
