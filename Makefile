@@ -12,13 +12,15 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync
+.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
 	@echo "make test    - throw-away database, install all addons, run every test (pytest-odoo)"
 	@echo "make lint    - ruff over addons/ and tests/"
 	@echo "make wheels  - build odoo-addon-<name> wheels into dist/"
+	@echo "make bench   - benchmarks on a throw-away database (prints figures and ratios)"
+	@echo "make screening-eval - recall / false hits / speed of the sanctions matcher"
 
 check-odoo:
 	@$(PYTHON) -c 'import odoo.release' 2>/dev/null || { \
@@ -57,6 +59,18 @@ test: $(TEMPLATE_DB)-exists
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
 	$(PYTHON) -m pytest -p no:cacheprovider --odoo-database="$$TEST_DB" --odoo-config=$(TEST_CONF) \
 	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests
+
+SHARED_DATA ?= $(CURDIR)/../shared/data
+
+screening-eval: check-odoo
+	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
+
+bench: $(TEMPLATE_DB)-exists
+	@TEST_DB="fb_bench_$$$$_$$(date +%s)"; \
+	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1' EXIT; \
+	createdb -T $(TEMPLATE_DB) "$$TEST_DB" || exit 1; \
+	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
+	$(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:

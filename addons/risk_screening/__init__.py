@@ -1,4 +1,2 @@
-from . import lib
+from . import lib, models, wizards
 from .lib import yente_provider
-from . import models
-from . import wizards

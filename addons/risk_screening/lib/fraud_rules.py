@@ -3,11 +3,11 @@
 The ORM gathers the facts (bank account history, payment history, other
 batches); these functions only decide, so every rule is tested without a database.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from statistics import median
-from typing import Optional, Sequence
 
 from odoo.addons.finance_bridge_core.lib.dto import ScreeningHold
 
@@ -29,7 +29,7 @@ class PaymentFacts:
     account: str                                  # beneficiary IBAN / account
     reference: str
     pay_date: date
-    account_changed_on: Optional[date] = None     # last change of the beneficiary's bank details
+    account_changed_on: date | None = None     # last change of the beneficiary's bank details
     paid_to_account_before: bool = False
     history: Sequence[Decimal] = ()               # earlier amounts paid to this vendor (same currency)
     earlier: Sequence[tuple] = ()                 # (account, amount, reference, date, where) paid or in batches
@@ -73,8 +73,9 @@ def anomalous_amount(facts, settings):
 def duplicate_payment(facts, settings):
     ref = (facts.reference or "").strip().lower()
     for account, amount, reference, when, where in facts.earlier:
-        if account == facts.account and Decimal(amount) == facts.amount and \
-                (reference or "").strip().lower() == ref and abs((facts.pay_date - when).days) <= settings.duplicate_days:
+        same = account == facts.account and Decimal(amount) == facts.amount and \
+            (reference or "").strip().lower() == ref
+        if same and abs((facts.pay_date - when).days) <= settings.duplicate_days:
             return [ScreeningHold(
                 code="fraud.duplicate", source="risk_screening",
                 reason=f"same account, amount and reference already {where} on {when}",

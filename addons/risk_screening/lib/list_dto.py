@@ -1,6 +1,6 @@
 """Sanctions list entries as every list parser returns them."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
 
 ENTRY_TYPES = ("person", "entity", "vessel", "aircraft")
 
@@ -17,13 +17,13 @@ class ListEntry:
     source: str              # ofac, un, eu, uk
     ref: str                 # the list's own id (OFAC ent_num, UN reference number, EU logicalId…)
     entry_type: str
-    names: Tuple[ListName, ...]
-    countries: Tuple[str, ...] = ()          # ISO 3166 alpha-2 where known, else the list's text
-    birth_years: Tuple[int, ...] = ()
-    birth_dates: Tuple[str, ...] = ()
+    names: tuple[ListName, ...]
+    countries: tuple[str, ...] = ()          # ISO 3166 alpha-2 where known, else the list's text
+    birth_years: tuple[int, ...] = ()
+    birth_dates: tuple[str, ...] = ()
     identifiers: Mapping = field(default_factory=dict)   # {"bic": ("DEUTDEFF",), "imo": (...)}
-    programmes: Tuple[str, ...] = ()
-    remarks: Optional[str] = None
+    programmes: tuple[str, ...] = ()
+    remarks: str | None = None
 
     def __post_init__(self):
         if self.entry_type not in ENTRY_TYPES:
@@ -47,4 +47,4 @@ class ListEntry:
 class ListSnapshot:
     source: str
     version: str             # the publisher's date or a content hash
-    entries: Tuple[ListEntry, ...]
+    entries: tuple[ListEntry, ...]

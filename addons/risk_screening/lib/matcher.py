@@ -11,7 +11,6 @@ names with spaces removed, then qualifiers adjust the score.
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
 
 from rapidfuzz import fuzz
 
@@ -28,11 +27,11 @@ COMMON_TOKEN_MIN = 20
 @dataclass(frozen=True, slots=True)
 class ScreenQuery:
     name: str
-    entry_type: Optional[str] = None      # person / entity when known
-    country: Optional[str] = None         # ISO alpha-2
-    birth_year: Optional[int] = None
-    bic: Optional[str] = None
-    identifiers: Tuple[str, ...] = ()
+    entry_type: str | None = None      # person / entity when known
+    country: str | None = None         # ISO alpha-2
+    birth_year: int | None = None
+    bic: str | None = None
+    identifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ class Match:
 class _Name:
     entry_idx: int
     text: str
-    tokens: Tuple[str, ...]
+    tokens: tuple[str, ...]
     norm: str
     compact: str
     strong: bool

@@ -39,7 +39,7 @@ def parse_ofac_csv(sdn, alt=None, add=None, version=None):
     """Build a snapshot from the CSV trio (``alt`` and ``add`` optional)."""
     entries, order = {}, []
     for line_no, row in _rows(sdn, "sdn.csv", SDN_COLUMNS):
-        ent_num, name, sdn_type, program, _title, _call, vess_type, _t, _g, vess_flag, _o, remarks = row
+        ent_num, name, sdn_type, program, _title, _call, _vess_type, _t, _g, vess_flag, _o, remarks = row
         if not ent_num.isdigit():
             raise FormatError([(f"line {line_no}", f"ent_num {ent_num!r} is not a number")], "sdn.csv")
         if not name:
@@ -55,7 +55,7 @@ def parse_ofac_csv(sdn, alt=None, add=None, version=None):
             entries[ent_num]["countries"].append(vess_flag)
         order.append(ent_num)
     if alt:
-        for line_no, row in _rows(alt, "alt.csv", 5):
+        for _line_no, row in _rows(alt, "alt.csv", 5):
             ent_num, _alt_num, alt_type, alt_name, _remarks = row
             if ent_num in entries and alt_name:
                 # OFAC marks low-quality aliases "fka"/"nka" as strong too; only "weak" is weak.

@@ -2,8 +2,13 @@
 import requests
 
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
-from odoo.addons.finance_bridge_core.lib.provider_registry import (Capability, ConfigField, Provider, SecretField,
-                                                                   register_provider)
+from odoo.addons.finance_bridge_core.lib.provider_registry import (
+    Capability,
+    ConfigField,
+    Provider,
+    SecretField,
+    register_provider,
+)
 
 from .matcher import ScreenQuery
 

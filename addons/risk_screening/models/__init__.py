@@ -1,12 +1,14 @@
-from . import res_company
-from . import res_config_settings
-from . import risk_list_source
-from . import risk_list_version
-from . import risk_list_entry
-from . import risk_allowlist
-from . import risk_hit
-from . import risk_screening_engine
-from . import risk_fraud_facts
-from . import res_partner
-from . import res_partner_bank
-from . import finance_screening
+from . import (
+    finance_screening,
+    res_company,
+    res_config_settings,
+    res_partner,
+    res_partner_bank,
+    risk_allowlist,
+    risk_fraud_facts,
+    risk_hit,
+    risk_list_entry,
+    risk_list_source,
+    risk_list_version,
+    risk_screening_engine,
+)

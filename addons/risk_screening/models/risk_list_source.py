@@ -1,13 +1,11 @@
 """A sanctions list the company screens against, where it comes from and how to read it."""
-import base64
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 from odoo.addons.finance_bridge_core.lib.masking import mask_text
 from odoo.addons.finance_bridge_core.lib.provider_context import make_http_session
+from odoo.exceptions import UserError
 
 from ..lib.eu_xml_parser import parse_eu_xml
 from ..lib.ofac_csv_parser import parse_ofac_csv

@@ -1,5 +1,4 @@
 """One imported version of a list, with what changed against the one before."""
-import base64
 import hashlib
 import json
 
@@ -81,7 +80,8 @@ class RiskListVersion(models.Model):
         source.sudo().write({"active_version_id": version.id, "last_error": False})
         self.env["risk.screening.engine"]._invalidate()
         self.env["finance.audit.event"]._log(
-            "screening.list_imported", version, summary=f"{source.name} {snapshot.version}: +{added} ~{changed} -{len(gone)}",
+            "screening.list_imported", version,
+            summary=f"{source.name} {snapshot.version}: +{added} ~{changed} -{len(gone)}",
             payload={"version": snapshot.version, "added": added, "changed": changed, "removed": len(gone)},
             company=self.env.company)
         if added or changed:

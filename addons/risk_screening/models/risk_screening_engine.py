@@ -3,7 +3,6 @@ import logging
 import threading
 
 from odoo import api, fields, models
-
 from odoo.addons.finance_bridge_core.lib.dto import ScreeningHold
 from odoo.addons.finance_bridge_core.lib.errors import FinanceBridgeError
 

@@ -1,4 +1,1 @@
-from . import test_list_parsers
-from . import test_matcher
-from . import test_fraud_rules
-from . import test_screening
+from . import test_fraud_rules, test_list_parsers, test_matcher, test_screening

@@ -3,8 +3,15 @@ import unittest
 from datetime import date
 from decimal import Decimal
 
-from ..lib.fraud_rules import (FraudSettings, PaymentFacts, anomalous_amount, bank_details_changed,
-                               duplicate_payment, evaluate, first_payment_to_new_account)
+from ..lib.fraud_rules import (
+    FraudSettings,
+    PaymentFacts,
+    anomalous_amount,
+    bank_details_changed,
+    duplicate_payment,
+    evaluate,
+    first_payment_to_new_account,
+)
 
 S = FraudSettings(cooling_off_days=10, new_account_threshold=Decimal("5000"), anomaly_factor=Decimal("3"),
                   duplicate_days=30)

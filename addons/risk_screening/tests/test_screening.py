@@ -4,13 +4,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from odoo import fields
+from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentBatchDTO, PaymentDTO, PostalAddress
+from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
+from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin, ScriptedServer
 from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase, new_test_user
-
-from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentDTO, PostalAddress
-from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
-from odoo.addons.finance_bridge_core.lib.dto import PaymentBatchDTO
-from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin, ScriptedServer
 
 from . import fixtures as fx
 

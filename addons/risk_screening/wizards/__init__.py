@@ -1,2 +1,1 @@
-from . import risk_list_upload
-from . import risk_hit_review
+from . import risk_hit_review, risk_list_upload
