@@ -1,0 +1,74 @@
+"""Namespace-aware helpers over lxml for ISO 20022 documents of any version."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from odoo.addons.finance_bridge_core.lib.errors import FormatError
+from odoo.addons.finance_bridge_core.lib.safe_xml import parse_xml
+
+NS_RE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(?P<msg>(camt|pain)\.\d{3})\.001\.(?P<ver>\d{2})$")
+AMOUNT_RE = re.compile(r"^\d{1,18}(\.\d{1,5})?$")
+
+
+class IsoDoc:
+    """A parsed ISO 20022 document: message name (camt.053), version (08) and XPath helpers."""
+
+    def __init__(self, data, source):
+        self.source = source
+        self.root = parse_xml(data, source)
+        ns = self.root.nsmap.get(None) or ""
+        match = NS_RE.match(ns)
+        if not match or self.root.tag != f"{{{ns}}}Document":
+            raise FormatError([(f"line {self.root.sourceline}",
+                                f"not an ISO 20022 camt/pain document (root {self.root.tag})")], source)
+        self.ns, self.message, self.version = ns, match["msg"], int(match["ver"])
+
+    def q(self, path):
+        return "/".join(f"n:{part}" if part and part not in (".", "..") and not part.startswith("@") else part
+                        for part in path.split("/"))
+
+    def all(self, node, path):
+        return node.xpath(self.q(path), namespaces={"n": self.ns})
+
+    def one(self, node, path):
+        found = self.all(node, path)
+        return found[0] if found else None
+
+    def text(self, node, *paths):
+        for path in paths:
+            found = self.one(node, path)
+            if found is not None and found.text and found.text.strip():
+                return found.text.strip()
+        return None
+
+    def where(self, node):
+        return f"{self.path(node)} (line {node.sourceline})"
+
+    def path(self, node):
+        parts = []
+        while node is not None and node is not self.root:
+            parts.append(node.tag.split("}")[-1])
+            node = node.getparent()
+        return "/".join(reversed(parts))
+
+    def amount(self, node, path="Amt"):
+        element = self.one(node, path) if path else node
+        if element is None or not element.text:
+            raise FormatError([(self.where(node), f"{path} is missing")], self.source)
+        text = element.text.strip()
+        if not AMOUNT_RE.match(text):
+            raise FormatError([(self.where(element), f"invalid amount {text!r}")], self.source)
+        try:
+            return Decimal(text), element.get("Ccy")
+        except InvalidOperation:
+            raise FormatError([(self.where(element), f"invalid amount {text!r}")], self.source) from None
+
+    def date(self, node, path):
+        """A bank-local date from <X><Dt> or <X><DtTm> (the timestamp's own local date)."""
+        from datetime import date
+        value = self.text(node, f"{path}/Dt", f"{path}/DtTm", path)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            raise FormatError([(self.where(node), f"{path}: invalid date {value!r}")], self.source) from None
