@@ -22,6 +22,7 @@
         "views/ops_overview_views.xml",
         "views/account_bank_statement_views.xml",
         "views/res_config_settings_views.xml",
+        "views/file_import_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/finance_bridge_demo.xml"],

@@ -288,3 +288,20 @@ def statement_to_document(statement):
     if statement.intraday:
         stmt["intraday"] = True
     return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "statement": stmt}
+
+
+def _sniff(head):
+    return head.lstrip()[:1] == b"{" and FORMAT_NAME.encode() in head
+
+
+def _parse_file(data, filename):
+    from .file_formats import ParsedFile
+    return ParsedFile(format=FORMAT_NAME, statements=(parse_statement_json(data, source=filename),))
+
+
+def _register():
+    from .file_formats import register_file_format
+    register_file_format(FORMAT_NAME, _sniff, _parse_file, "Finance Bridge JSON statement", priority=90)
+
+
+_register()

@@ -17,6 +17,7 @@ class Capability(str, Enum):
     STATUS = "status"
     WEBHOOKS = "webhooks"
     SCREENING = "screening"
+    FILES = "files"          # a file channel: list_inbound / read_inbound / acknowledge
 
 
 CONFIG_TYPES = ("char", "int", "bool", "path", "url", "selection")
@@ -80,6 +81,17 @@ class Provider:
 
     def fetch_status_events(self, cursor):
         """Return ``(events, next_cursor)``."""
+        raise NotImplementedError
+
+    # File channels (capability FILES): the core imports each file through the
+    # format registry and acknowledges it only after the transaction committed.
+    def list_inbound(self):
+        raise NotImplementedError
+
+    def read_inbound(self, name):
+        raise NotImplementedError
+
+    def acknowledge(self, name, ok):
         raise NotImplementedError
 
 

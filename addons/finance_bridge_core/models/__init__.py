@@ -9,6 +9,7 @@ from . import (
     bank_connection_setting,
     bank_secret,
     demo_setup,
+    file_import,
     ops_overview,
     outbox_message,
     res_company,

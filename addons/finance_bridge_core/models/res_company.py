@@ -10,3 +10,7 @@ class ResCompany(models.Model):
     finance_expiry_warning_days = fields.Integer(
         default=14, string="Consent expiry warning (days)",
         help="Days before a bank consent expires that an activity is scheduled.")
+    finance_notification_lines = fields.Boolean(
+        string="Notifications as statement lines",
+        help="Also create statement lines from debit/credit notifications (camt.054); without it they only "
+             "update the status of outgoing payments.")

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.errors import FormatError
+from ..lib.provider_registry import Capability
 from ..lib.import_keys import line_import_keys
 from ..lib.masking import mask_account
 
@@ -37,6 +38,8 @@ class FinanceStatementIngestion(models.AbstractModel):
         """Fetch and ingest every account of a connection; returns the run counters."""
         counts = Counter(statements_created=0, lines_created=0, lines_skipped=0,
                          balances_recorded=0, continuity_gaps=0)
+        if Capability.FILES in type(provider).capabilities:
+            return self._sync_file_channel(connection, provider, run, counts)
         for link in connection.account_ids:
             if not link.account_number:
                 raise UserError(_("Journal %s has no bank account number.", link.journal_id.display_name))
@@ -54,6 +57,28 @@ class FinanceStatementIngestion(models.AbstractModel):
             if cursor != (link.cursor or None):
                 vals["cursor"] = cursor
             link.write(vals)
+        return dict(counts)
+
+    @api.model
+    def _sync_file_channel(self, connection, provider, run, counts):
+        """Import every new inbound file; move it away only once the transaction committed."""
+        Import = self.env["finance.file.import"].sudo()
+        seen = set(Import.search([("connection_id", "=", connection.id),
+                                  ("state", "in", ("done", "duplicate"))]).mapped("name"))
+        channel = getattr(provider, "channel", "folder")
+        for name in provider.list_inbound():
+            if name in seen:
+                self.env.cr.postcommit.add(lambda n=name: provider.acknowledge(n, True))
+                continue
+            records = Import._import_payload(provider.read_inbound(name), name, channel, connection)
+            ok = all(r.state != "failed" for r in records)
+            for record in records:
+                counts["statements_created"] += record.statements_created
+                counts["lines_created"] += record.lines_created
+                counts["lines_skipped"] += record.lines_skipped
+                if record.state == "failed":
+                    run._add_note(f"{record.name}: {record.error}")
+            self.env.cr.postcommit.add(lambda n=name, good=ok: provider.acknowledge(n, good))
         return dict(counts)
 
     # ------------------------------------------------------------------ statements
@@ -120,7 +145,14 @@ class FinanceStatementIngestion(models.AbstractModel):
 
     @api.model
     def _ingest_statement(self, link, statement, run):
-        journal = link.journal_id
+        counts = self._ingest_into_journal(link.journal_id, statement, run, link.connection_id)
+        if counts["lines_created"]:
+            link.last_statement_date = max(statement.date, link.last_statement_date or statement.date)
+        return counts
+
+    @api.model
+    def _ingest_into_journal(self, journal, statement, run=None, connection=None):
+        """Create what is new of one statement in a bank journal; returns counters."""
         company = journal.company_id
         currency = self._check_statement(journal, statement)
         keys = line_import_keys(statement.account, statement.lines)
@@ -140,7 +172,8 @@ class FinanceStatementIngestion(models.AbstractModel):
             vals = {
                 "name": statement.statement_id or f"{journal.code} {statement.date}",
                 "journal_id": journal.id, "date": statement.date,
-                "finance_connection_id": link.connection_id.id, "finance_sync_run_id": run.id,
+                "finance_connection_id": connection.id if connection else False,
+                "finance_sync_run_id": run.id if run else False,
                 "finance_bank_ref": statement.statement_id, "finance_sequence": statement.sequence or 0,
                 "finance_continuity": continuity, "finance_continuity_note": note,
             }
@@ -152,7 +185,7 @@ class FinanceStatementIngestion(models.AbstractModel):
             counts["statements_created"] = 1
             if continuity == "gap":
                 counts["continuity_gaps"] = 1
-                run._add_note(_("%(stmt)s: continuity gap: %(note)s", stmt=target.name, note=note))
+                run and run._add_note(_("%(stmt)s: continuity gap: %(note)s", stmt=target.name, note=note))
         elif statement.closing_balance is not None:
             target.balance_end_real = float(statement.closing_balance)
         partners = self._partners_by_iban(company, [line.counterparty_iban for _k, line in fresh])
@@ -180,7 +213,6 @@ class FinanceStatementIngestion(models.AbstractModel):
         for start in range(0, len(vals_list), CREATE_BATCH):
             Line.create(vals_list[start:start + CREATE_BATCH])
         counts["lines_created"] = len(vals_list)
-        link.last_statement_date = max(statement.date, link.last_statement_date or statement.date)
         return counts
 
     @api.model
@@ -194,17 +226,22 @@ class FinanceStatementIngestion(models.AbstractModel):
     # ------------------------------------------------------------------ balances
     @api.model
     def _ingest_balances(self, link, balances, run):
+        return self._ingest_journal_balances(link.journal_id, balances, run, link.connection_id)
+
+    @api.model
+    def _ingest_journal_balances(self, journal, balances, run=None, connection=None):
         Balance = self.env["finance.bank.balance"].sudo()
-        journal = link.journal_id
+        account = journal.bank_account_id.sanitized_acc_number
         currency_ids = self._currency_ids({b.amount.currency for b in balances})
         count = 0
         for balance in balances:
-            if balance.account != link.account_number:
+            if balance.account != account:
                 continue
             domain = [("journal_id", "=", journal.id), ("kind", "=", balance.kind),
                       ("position", "=", balance.position), ("date", "=", balance.date)]
             vals = {"amount": float(balance.amount.amount), "currency_id": currency_ids[balance.amount.currency],
-                    "connection_id": link.connection_id.id, "sync_run_id": run.id}
+                    "connection_id": connection.id if connection else False,
+                    "sync_run_id": run.id if run else False}
             record = Balance.search(domain, limit=1)
             if record:
                 if Decimal(str(record.amount)) != balance.amount.amount:

@@ -1,0 +1,2 @@
+from . import folder_channel
+from . import sftp_channel

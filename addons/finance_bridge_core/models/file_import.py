@@ -1,0 +1,143 @@
+"""Every bank file that reaches Odoo, whatever the channel: its original, its fate, its counts.
+
+A file is imported once per company (same SHA-256 = duplicate, nothing
+done). A file that fails writes nothing but this record, which keeps the
+original and the error naming file, position and reason.
+"""
+import hashlib
+import io
+import zipfile
+
+from odoo import _, api, fields, models
+
+from ..lib.errors import FinanceBridgeError, FormatError
+from ..lib.file_formats import detect
+from ..lib.masking import mask_account
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500
+
+
+class FinanceFileImport(models.Model):
+    _name = "finance.file.import"
+    _description = "Imported bank file"
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True, string="File")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
+                                 default=lambda self: self.env.company)
+    connection_id = fields.Many2one("finance.bank.connection", readonly=True, ondelete="set null")
+    channel = fields.Selection([("upload", "Upload"), ("folder", "Watched folder"), ("sftp", "SFTP"),
+                                ("api", "API")], readonly=True, default="upload")
+    sha256 = fields.Char(readonly=True, index=True)
+    file_format = fields.Char(readonly=True, string="Format")
+    state = fields.Selection([("done", "Imported"), ("duplicate", "Already imported"), ("failed", "Failed")],
+                             readonly=True, required=True, index=True)
+    attachment_id = fields.Many2one("ir.attachment", readonly=True, string="Original file")
+    statements_created = fields.Integer(readonly=True)
+    lines_created = fields.Integer(readonly=True)
+    lines_skipped = fields.Integer(readonly=True)
+    status_events = fields.Integer(readonly=True)
+    error = fields.Text(readonly=True)
+    notes = fields.Text(readonly=True)
+
+    def _attach(self, data):
+        for rec in self:
+            rec.attachment_id = self.env["ir.attachment"].sudo().create(
+                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id})
+
+    @api.model
+    def _journal_for(self, account, company, connection=None):
+        if connection:
+            link = connection.account_ids.filtered(lambda a: a.account_number == account)
+            return link.journal_id[:1]
+        return self.env["account.journal"].sudo().search(
+            [("type", "=", "bank"), ("company_id", "=", company.id),
+             ("bank_account_id.sanitized_acc_number", "=", account)], limit=1)
+
+    @api.model
+    def _import_file(self, data, filename, channel="upload", connection=None, company=None):
+        """Import one file (not an archive); returns its record."""
+        company = company or (connection.company_id if connection else self.env.company)
+        digest = hashlib.sha256(data).hexdigest()
+        vals = {"name": filename, "company_id": company.id, "channel": channel, "sha256": digest,
+                "connection_id": connection.id if connection else False}
+        done = self.sudo().search([("company_id", "=", company.id), ("sha256", "=", digest),
+                                   ("state", "=", "done")], limit=1)
+        if done:
+            return self.sudo().create(dict(vals, state="duplicate", file_format=done.file_format,
+                                           notes=_("Same content as %(name)s imported on %(date)s.",
+                                                   name=done.name, date=done.create_date)))
+        try:
+            if len(data) > MAX_FILE_BYTES:
+                raise FormatError([("file", f"{len(data)} bytes exceeds {MAX_FILE_BYTES}")], filename)
+            registry = self.env["finance.addon.registry"]
+            fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
+            vals["file_format"] = fmt.label
+            parsed = fmt.parse(data, filename)
+            with self.env.cr.savepoint():
+                counts = self._ingest_parsed(parsed, filename, company, connection)
+        except (FinanceBridgeError, ValueError) as exc:
+            self.env.invalidate_all()
+            record = self.sudo().create(dict(vals, state="failed", error=str(exc)))
+            record._attach(data)
+            self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
+                                                 payload={"error": str(exc), "sha256": digest}, company=company)
+            return record
+        record = self.sudo().create(dict(vals, state="done", **counts))
+        record._attach(data)
+        self.env["finance.audit.event"]._log(
+            "file.imported", record, summary=f"{filename}: {counts['lines_created']} line(s)",
+            payload=dict(counts, sha256=digest, format=vals.get("file_format")), company=company)
+        return record
+
+    @api.model
+    def _ingest_parsed(self, parsed, filename, company, connection):
+        ingestion = self.env["finance.statement.ingestion"]
+        counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0}
+        notes = list(parsed.notes)
+        for statement in parsed.statements:
+            if statement.raw.get("message") == "camt.054" and not company.finance_notification_lines:
+                notes.append(f"{statement.statement_id or statement.date}: notification lines not imported "
+                             "(see the company setting)")
+                continue
+            journal = self._journal_for(statement.account, company, connection)
+            if not journal:
+                raise FormatError([("statement " + (statement.statement_id or str(statement.date)),
+                                    f"no bank journal of {company.name} has account "
+                                    f"{mask_account(statement.account)}")], filename)
+            result = ingestion._ingest_into_journal(journal, statement, None, connection)
+            for key in ("statements_created", "lines_created", "lines_skipped"):
+                counts[key] += result[key]
+            if result.get("continuity_gaps"):
+                notes.append(f"{statement.statement_id or statement.date}: continuity gap")
+            ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
+        if parsed.status_events:
+            events = self.env["finance.status.event"]._record(parsed.status_events, connection, company)
+            counts["status_events"] = len(events)
+        counts["notes"] = "\n".join(notes) or False
+        return counts
+
+    @api.model
+    def _import_payload(self, data, filename, channel="upload", connection=None, company=None):
+        """A file or a zip of files; returns the records, one per file."""
+        if data[:4] != b"PK\x03\x04":
+            return self._import_file(data, filename, channel, connection, company)
+        records = self.browse()
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise FormatError([("zip", f"{len(members)} files, at most {MAX_ZIP_MEMBERS}")], filename)
+            for member in members:
+                if member.file_size > MAX_FILE_BYTES:
+                    raise FormatError([(member.filename, "too large once unpacked")], filename)
+                records |= self._import_file(archive.read(member), f"{filename}/{member.filename}", channel,
+                                             connection, company)
+        except (zipfile.BadZipFile, FormatError) as exc:
+            record = self.sudo().create({"name": filename, "channel": channel, "state": "failed",
+                                         "error": str(exc), "sha256": hashlib.sha256(data).hexdigest(),
+                                         "company_id": (company or self.env.company).id})
+            record._attach(data)
+            records |= record
+        return records
