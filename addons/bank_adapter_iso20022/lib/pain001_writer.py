@@ -6,6 +6,7 @@ the official XSD before it is returned.
 """
 import functools
 import os
+import re
 from collections import OrderedDict
 from decimal import Decimal
 
@@ -33,9 +34,30 @@ def validate(xml_bytes, message, source=None):
     xsd = schema(message)
     document = etree.fromstring(xml_bytes, etree.XMLParser(resolve_entities=False, no_network=True))
     if not xsd.validate(document):
-        problems = [(f"line {e.line}: {e.path}", e.message) for e in xsd.error_log]
+        by_line = {}
+        for element in document.iter():
+            by_line.setdefault(element.sourceline, element)
+        problems = []
+        for error in xsd.error_log:
+            element = by_line.get(error.line)
+            where = _readable_path(element) if element is not None else error.path
+            problems.append((f"{where} (line {error.line})", re.sub(r"\{[^}]*\}", "", error.message)))
         raise FormatError(problems, source or message)
     return True
+
+
+def _readable_path(element):
+    parts = []
+    while element is not None:
+        name = etree.QName(element).localname
+        parent = element.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == element.tag]
+            if len(same) > 1:
+                name += f"[{same.index(element) + 1}]"
+        parts.append(name)
+        element = parent
+    return "/".join(reversed(parts))
 
 
 def _money(amount):

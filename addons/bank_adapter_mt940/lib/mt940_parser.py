@@ -50,6 +50,19 @@ def _blocks(text):
     return [b for b in blocks if ":61:" in b or ":60F:" in b or ":60M:" in b or ":62F:" in b or ":34F:" in b]
 
 
+def _parse_block(block, where, source):
+    """Parse with the standard tags, then with the ASN Bank variant of :61: (continued on a 2nd line)."""
+    errors = []
+    for tags in (None, {mt940.tags.StatementASNB.id: mt940.tags.StatementASNB()}):
+        try:
+            parsed = mt940.models.Transactions(tags=tags) if tags else mt940.models.Transactions()
+            parsed.parse(block)
+            return parsed
+        except Exception as exc:  # noqa: BLE001 - the library raises many kinds
+            errors.append(f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}")
+    raise FormatError([(where, errors[0])], source)
+
+
 def parse_mt940(data, source="mt940"):
     text = _decode(data) if isinstance(data, bytes) else data
     if ":61:" not in text and ":60F:" not in text and ":62F:" not in text:
@@ -59,11 +72,7 @@ def parse_mt940(data, source="mt940"):
     for index, block in enumerate(_blocks(text), start=1):
         where = f"statement {index} (line {offset_line})"
         offset_line += block.count("\n")
-        try:
-            parsed = mt940.models.Transactions()
-            parsed.parse(block)
-        except Exception as exc:  # noqa: BLE001 - the library raises many kinds
-            raise FormatError([(where, f"{exc.__class__.__name__}: {exc}")], source) from None
+        parsed = _parse_block(block, where, source)
         info = parsed.data
         account = _account(info.get("account_identification"))
         if not account:
