@@ -14,6 +14,7 @@ from .iso_xml import IsoDoc
 
 CONTAINERS = {"camt.052": ("BkToCstmrAcctRpt", "Rpt"), "camt.053": ("BkToCstmrStmt", "Stmt"),
               "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
+MAX_VERSION = 13
 BALANCE_CODES = {
     "OPBD": ("booked", "opening"), "PRCD": ("booked", "opening"), "CLBD": ("booked", "closing"),
     "OPAV": ("available", "opening"), "CLAV": ("available", "closing"), "FWAV": ("available", "forward"),
@@ -182,6 +183,9 @@ def parse_camt(data, source="camt"):
     doc = IsoDoc(data, source)
     if doc.message not in CONTAINERS:
         raise FormatError([("Document", f"{doc.message} is not a camt.052/053/054 message")], source)
+    if not 1 <= doc.version <= MAX_VERSION:
+        raise FormatError([("Document", f"{doc.message}.001.{doc.version:02d} is not a supported version "
+                                        f"(001.01 to 001.{MAX_VERSION:02d})")], source)
     outer, inner = CONTAINERS[doc.message]
     container = doc.one(doc.root, outer)
     if container is None:  # version 01 names its wrapper with a version suffix

@@ -41,7 +41,7 @@ def validate(xml_bytes, message, source=None):
         for error in xsd.error_log:
             element = by_line.get(error.line)
             where = _readable_path(element) if element is not None else error.path
-            problems.append((f"{where} (line {error.line})", re.sub(r"\{[^}]*\}", "", error.message)))
+            problems.append((f"{where} (line {error.line})", re.sub(r"\{urn:[^}]*\}", "", error.message)))
         raise FormatError(problems, source or message)
     return True
 

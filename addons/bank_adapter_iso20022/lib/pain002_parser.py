@@ -24,6 +24,8 @@ def parse_pain002(data, source="pain.002"):
     doc = IsoDoc(data, source)
     if doc.message != "pain.002":
         raise FormatError([("Document", f"{doc.message} is not a pain.002 message")], source)
+    if not 3 <= doc.version <= 14:
+        raise FormatError([("Document", f"pain.002.001.{doc.version:02d} is not a supported version")], source)
     report = doc.one(doc.root, "CstmrPmtStsRpt")
     if report is None:
         raise FormatError([("Document", "CstmrPmtStsRpt is missing")], source)
