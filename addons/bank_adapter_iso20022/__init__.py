@@ -1,4 +1,2 @@
-from . import lib
+from . import lib, providers
 from .lib import formats
-from . import providers
-from . import models

@@ -5,7 +5,6 @@ carries its own amount. Only booked entries become statement lines.
 Credit entries name the debtor as counterparty, debit entries the creditor.
 """
 from dataclasses import dataclass, field
-from typing import Tuple
 
 from odoo.addons.finance_bridge_core.lib.dto import BalanceDTO, Money, StatementDTO, StatementLineDTO, StatusEventDTO
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
@@ -27,9 +26,9 @@ class CamtResult:
     message: str                   # camt.053
     version: int
     msg_id: str
-    statements: Tuple[StatementDTO, ...] = ()
-    status_events: Tuple[StatusEventDTO, ...] = ()
-    notes: Tuple[str, ...] = field(default_factory=tuple)
+    statements: tuple[StatementDTO, ...] = ()
+    status_events: tuple[StatusEventDTO, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _signed(amount, indicator, reversal=False):
@@ -149,7 +148,8 @@ def _tx_lines(doc, entry, currency, booking, value_date):
         label = remit_u or remit_s or doc.text(entry, "AddtlNtryInf") or counterparty[0] or "/"
         lines.append(StatementLineDTO(
             booking_date=booking, value_date=value_date, amount=Money(signed, currency), label=label[:1000],
-            counterparty_name=counterparty[0], counterparty_iban=(counterparty[1] or "").replace(" ", "").upper() or None,
+            counterparty_name=counterparty[0],
+            counterparty_iban=(counterparty[1] or "").replace(" ", "").upper() or None,
             counterparty_account=counterparty[2], counterparty_bic=counterparty[3], unique_id=unique,
             end_to_end_id=refs.get("EndToEndId") if refs.get("EndToEndId") != "NOTPROVIDED" else None,
             acct_svcr_ref=tx_ref or entry_ref, ntry_ref=doc.text(entry, "NtryRef"), uetr=refs.get("UETR"),

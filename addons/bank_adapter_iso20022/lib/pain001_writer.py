@@ -19,7 +19,7 @@ from .bank_profiles import SEPA_COUNTRIES
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(message):
     """The official XSD of e.g. ``pain.001.001.09``, compiled once per process."""
     path = os.path.join(SCHEMA_DIR, f"{message}.xsd")

@@ -1,2 +1,1 @@
-from . import folder_channel
-from . import sftp_channel
+from . import folder_channel, sftp_channel

@@ -8,8 +8,7 @@ half a file; a file whose content is already in the folder is not written again.
 import os
 
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
-from odoo.addons.finance_bridge_core.lib.provider_registry import (Capability, ConfigField, Provider,
-                                                                   register_provider)
+from odoo.addons.finance_bridge_core.lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
 from .file_channel import PROFILE_FIELD, OutboundPainMixin
 

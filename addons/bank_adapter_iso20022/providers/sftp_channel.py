@@ -12,8 +12,13 @@ import stat
 import paramiko
 
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
-from odoo.addons.finance_bridge_core.lib.provider_registry import (Capability, ConfigField, Provider,
-                                                                   SecretField, register_provider)
+from odoo.addons.finance_bridge_core.lib.provider_registry import (
+    Capability,
+    ConfigField,
+    Provider,
+    SecretField,
+    register_provider,
+)
 
 from .file_channel import PROFILE_FIELD, OutboundPainMixin
 

@@ -3,9 +3,8 @@ import base64
 import io
 import zipfile
 
-from odoo.tests.common import TransactionCase
-
 from odoo.addons.finance_bridge_core.tests import factories
+from odoo.tests.common import TransactionCase
 
 from . import samples as s
 
@@ -104,9 +103,10 @@ class TestFileImport(FileImportCase):
         self.assertIn("format not recognised", wizard.import_ids.filtered(lambda r: r.state == "failed").error)
 
     def test_json_canonical_format_via_upload_path(self):
+        import json
+
         from odoo.addons.finance_bridge_core.lib.json_statement_parser import statement_to_document
         from odoo.addons.finance_bridge_core.tests.common import make_statement
-        import json
         stmt = make_statement(self.iban, s_date(), ["1.00"], currency="EUR")
         record = self.Import._import_file(json.dumps(statement_to_document(stmt)).encode(), "s.json")
         self.assertEqual((record.state, record.lines_created), ("done", 1))

@@ -17,7 +17,7 @@ def _german(text):
     match = GERMAN_RE.match(text)
     fields, code = {}, match.group(1)
     parts = GERMAN_FIELD_RE.split(text[len(code):])
-    for key, value in zip(parts[1::2], parts[2::2]):
+    for key, value in zip(parts[1::2], parts[2::2], strict=False):
         fields.setdefault(key, []).append(value)
     remittance = "".join("".join(fields.get(f"{n:02d}", [])) for n in list(range(20, 30)) + list(range(60, 64)))
     result = {"layout": "de", "transaction_code": code, "posting_text": "".join(fields.get("00", [])) or None,
@@ -25,7 +25,7 @@ def _german(text):
               "name": ("".join(fields.get("32", [])) + "".join(fields.get("33", []))).strip() or None}
     pieces = SEPA_KEY_RE.split(remittance)
     if len(pieces) > 1:
-        keyed = dict(zip(pieces[1::2], (p.strip() for p in pieces[2::2])))
+        keyed = dict(zip(pieces[1::2], (p.strip() for p in pieces[2::2]), strict=False))
         result["end_to_end_id"] = keyed.get("EREF") if keyed.get("EREF") not in (None, "NOTPROVIDED") else None
         result["mandate"] = keyed.get("MREF")
         result["remittance"] = keyed.get("SVWZ") or (pieces[0].strip() or None)
@@ -38,7 +38,7 @@ def _dutch(text):
     flat = text.replace("\n", "")
     pieces = DUTCH_TAG_RE.split(flat)
     values = {}
-    for tag, value in zip(pieces[1::2], pieces[2::2]):
+    for tag, value in zip(pieces[1::2], pieces[2::2], strict=False):
         values.setdefault(tag, value.strip("/").strip())
     remittance = values.get("REMI", "")
     if remittance.startswith("USTD//"):

@@ -53,9 +53,13 @@ def _blocks(text):
 def _parse_block(block, where, source):
     """Parse with the standard tags, then with the ASN Bank variant of :61: (continued on a 2nd line)."""
     errors = []
+    # The library's own :86: post-processor is switched off: ours (details_86) joins the
+    # 65-character line wraps first, which the library does not, and also reads the Dutch layout.
+    processors = dict(mt940.models.Transactions.DEFAULT_PROCESSORS, post_transaction_details=[])
     for tags in (None, {mt940.tags.StatementASNB.id: mt940.tags.StatementASNB()}):
         try:
-            parsed = mt940.models.Transactions(tags=tags) if tags else mt940.models.Transactions()
+            parsed = mt940.models.Transactions(processors=processors, tags=tags) if tags else \
+                mt940.models.Transactions(processors=processors)
             parsed.parse(block)
             return parsed
         except Exception as exc:  # noqa: BLE001 - the library raises many kinds
@@ -88,22 +92,12 @@ def parse_mt940(data, source="mt940"):
         if not currency:
             raise FormatError([(where, "no currency (no :60F:, :62F: or :34F:)")], source)
         lines = []
-        for number, tx in enumerate(parsed.transactions, start=1):
+        for tx in parsed.transactions:
             tdata = tx.data
             amount = tdata.get("amount")
             if amount is None:
                 continue
-            if tdata.get("transaction_code"):
-                # the library already split the German ?xx subfields
-                name = (tdata.get("applicant_name") or "").strip()
-                details = {"layout": "de", "posting_text": tdata.get("posting_text"),
-                           "remittance": (tdata.get("purpose") or "").strip() or None,
-                           "bic": tdata.get("applicant_bin") or tdata.get("gvc_applicant_bin"),
-                           "account": tdata.get("gvc_applicant_iban"), "name": " ".join(name.split()) or None,
-                           "end_to_end_id": tdata.get("end_to_end_reference")
-                           if tdata.get("end_to_end_reference") not in (None, "NOTPROVIDED") else None}
-            else:
-                details = parse_details(tdata.get("transaction_details"))
+            details = parse_details(tdata.get("transaction_details"))
             booking = _date(tdata.get("entry_date") or tdata.get("guessed_entry_date") or tdata.get("date"))
             bank_ref = tdata.get("bank_reference")
             customer_ref = tdata.get("customer_reference")

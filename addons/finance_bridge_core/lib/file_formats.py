@@ -3,8 +3,8 @@
 The upload wizard, the watched folder and SFTP channels hand every file to
 ``detect``; no channel knows a format by name.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Tuple
 
 from .errors import FormatError
 
@@ -12,9 +12,9 @@ from .errors import FormatError
 @dataclass(frozen=True)
 class ParsedFile:
     format: str
-    statements: Tuple = ()
-    status_events: Tuple = ()
-    notes: Tuple[str, ...] = ()
+    statements: tuple = ()
+    status_events: tuple = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.errors import FormatError
-from ..lib.provider_registry import Capability
 from ..lib.import_keys import line_import_keys
 from ..lib.masking import mask_account
+from ..lib.provider_registry import Capability
 
 CREATE_BATCH = 500
 
