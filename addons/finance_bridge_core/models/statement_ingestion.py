@@ -38,7 +38,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         """Fetch and ingest every account of a connection; returns the run counters."""
         counts = Counter(statements_created=0, lines_created=0, lines_skipped=0,
                          balances_recorded=0, continuity_gaps=0)
-        if Capability.FILES in type(provider).capabilities:
+        if Capability.FILES in getattr(type(provider), "capabilities", ()):
             return self._sync_file_channel(connection, provider, run, counts)
         for link in connection.account_ids:
             if not link.account_number:

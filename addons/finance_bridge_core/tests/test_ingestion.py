@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from ..lib.dto import BalanceDTO, FetchResult, Money, StatementLineDTO
 from ..lib.errors import FormatError
+from ..lib.provider_registry import Capability, Provider
 from . import factories
 from .common import FinanceBridgeCase
 
@@ -151,9 +152,12 @@ class TestIngestion(FinanceBridgeCase):
         pages = {None: FetchResult(statements=(self.statement(["1.00"]),), next_cursor="p1", has_more=True),
                  "p1": FetchResult(statements=(self.statement(["2.00"], day=self.days(1)),), next_cursor="p2")}
 
-        class Paged:
+        class Paged(Provider):
+            key = "test_paged"
+            capabilities = frozenset({Capability.STATEMENTS})
+
             def fetch_statements(self, account, cursor):
                 return pages[cursor]
-        counts = self.ingest._sync_accounts(self.connection, Paged(), self.run_rec)
+        counts = self.ingest._sync_accounts(self.connection, Paged(None), self.run_rec)
         self.assertEqual(counts["lines_created"], 2)
         self.assertEqual(self.link.cursor, "p2")
