@@ -12,7 +12,7 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval
+.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
@@ -62,15 +62,23 @@ test: $(TEMPLATE_DB)-exists
 
 SHARED_DATA ?= $(CURDIR)/../shared/data
 
+# A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
+define with_db
+	@TEST_DB="fb_tmp_$$$$_$$(date +%s)"; \
+	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1' EXIT; \
+	createdb -T $(TEMPLATE_DB) "$$TEST_DB" || exit 1; \
+	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
+	$(1)
+endef
+
+check-samples: $(TEMPLATE_DB)-exists
+	$(call with_db,$(PYTHON) tests/check_samples.py -d "$$TEST_DB" --data $(SHARED_DATA)/statements 2>&1 | grep -v "unknown option\|^Running as\|matching id=\|^    \|^no match\|^$$")
+
 screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
 
 bench: $(TEMPLATE_DB)-exists
-	@TEST_DB="fb_bench_$$$$_$$(date +%s)"; \
-	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1' EXIT; \
-	createdb -T $(TEMPLATE_DB) "$$TEST_DB" || exit 1; \
-	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
-	$(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions
+	$(call with_db,$(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions 2>&1 | grep -v "unknown option\|^Running as")
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:

@@ -3,6 +3,7 @@
 A file may hold several statements; it is cut at each ``:20:`` tag and each
 block is parsed on its own, so balances stay with their statement.
 """
+import logging
 import re
 from decimal import Decimal
 
@@ -14,6 +15,9 @@ from odoo.addons.finance_bridge_core.lib.errors import FormatError
 from .details_86 import parse_details
 
 MAX_BYTES = 50 * 1024 * 1024
+# The library logs every regular expression it tries (INFO) and each miss (ERROR); what matters
+# reaches the user as a FormatError naming the statement, so its own chatter is silenced.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 BLOCK_RE = re.compile(r"(?m)^(?=:20:)")
 ENVELOPE_RE = re.compile(r"\{[1-3]:[^}]*\}|\{4:|^-\}$|^-$", re.M)
 

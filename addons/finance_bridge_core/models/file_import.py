@@ -9,6 +9,7 @@ import io
 import zipfile
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.file_formats import detect
@@ -77,7 +78,7 @@ class FinanceFileImport(models.Model):
             parsed = fmt.parse(data, filename)
             with self.env.cr.savepoint():
                 counts = self._ingest_parsed(parsed, filename, company, connection)
-        except (FinanceBridgeError, ValueError) as exc:
+        except (FinanceBridgeError, ValueError, UserError, ValidationError) as exc:
             self.env.invalidate_all()
             record = self.sudo().create(dict(vals, state="failed", error=str(exc)))
             record._attach(data)

@@ -205,7 +205,8 @@ class FinanceStatementIngestion(models.AbstractModel):
                 "transaction_details": _details(line), "sequence": sequence,
             }
             foreign = line.foreign_amount
-            if foreign and foreign.currency != currency.name and foreign.currency in foreign_ids:
+            if foreign and foreign.amount and line.amount.amount and foreign.currency != currency.name \
+                    and foreign.currency in foreign_ids:
                 vals["foreign_currency_id"] = foreign_ids[foreign.currency]
                 vals["amount_currency"] = float(abs(foreign.amount).copy_sign(line.amount.amount))
             vals_list.append(vals)
