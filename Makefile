@@ -61,6 +61,8 @@ test: $(TEMPLATE_DB)-exists
 	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests
 
 SHARED_DATA ?= $(CURDIR)/../shared/data
+BENCH_LINES ?= 10000
+BENCH_BIG_LINES ?= 20000
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 define with_db
@@ -78,7 +80,9 @@ screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
 
 bench: $(TEMPLATE_DB)-exists
-	$(call with_db,$(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions 2>&1 | grep -v "unknown option\|^Running as")
+	$(call with_db,{ $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
+	  $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
+	  2>&1 | grep -v "unknown option\|^Running as")
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:

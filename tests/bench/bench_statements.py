@@ -1,0 +1,134 @@
+"""`make bench` part: camt.053 parse and import rates, stock Odoo for comparison, memory of a large
+import run as a background job, pain.001 generation + XSD validation for 5,000 payments."""
+import argparse
+import pathlib
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def camt(iban, count, start=date(2026, 1, 1)):
+    entries = []
+    for i in range(count):
+        day = start + timedelta(days=i % 28)
+        amount = Decimal(i % 9000 + 1) / 100
+        ind = "CRDT" if i % 3 else "DBIT"
+        role = "Dbtr" if ind == "CRDT" else "Cdtr"
+        entries.append(
+            f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            f"<BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt><AcctSvcrRef>BENCH-{i}</AcctSvcrRef>"
+            f"<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+            f"<NtryDtls><TxDtls><Refs><EndToEndId>E2E-{i}</EndToEndId></Refs><RltdPties><{role}><Pty><Nm>Party {i % 500}"
+            f"</Nm></Pty></{role}><{role}Acct><Id><IBAN>DE75512108001245126199</IBAN></Id></{role}Acct></RltdPties>"
+            f"<RmtInf><Ustrd>Invoice {i}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+            f"<BkToCstmrStmt><GrpHdr><MsgId>BENCH-{count}</MsgId><CreDtTm>2026-02-01T06:00:00</CreDtTm></GrpHdr><Stmt>"
+            f"<Id>BENCH-{count}</Id><Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>{''.join(entries)}"
+            f"</Stmt></BkToCstmrStmt></Document>").encode()
+
+
+def setup(env, code, iban):
+    eur = env.ref("base.EUR")
+    eur.active = True
+    bank = env["res.partner.bank"].create({"acc_number": iban, "partner_id": env.company.partner_id.id})
+    return env["account.journal"].create({"name": f"Bench {code}", "code": code, "type": "bank",
+                                          "bank_account_id": bank.id, "currency_id": eur.id})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("-c", "--config", default=str(ROOT / ".odoo-test.conf"))
+    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--big-lines", type=int, default=20_000)
+    parser.add_argument("--big-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+    config.parse_config(["-c", args.config, "-d", args.database, f"--addons-path={ROOT / 'addons'}"])
+    from odoo.addons.bank_adapter_iso20022.lib.bank_profiles import PROFILES
+    from odoo.addons.bank_adapter_iso20022.lib.camt_parser import parse_camt
+    from odoo.addons.bank_adapter_iso20022.lib.pain001_writer import write_pain001
+    from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentBatchDTO, PaymentDTO, PostalAddress
+
+    registry = Registry(args.database)
+    if args.big_only:  # a separate process, so its peak memory is its own
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+            journal = setup(env, "BBIG", "DE02120300000000202051")
+            data = camt(journal.bank_account_id.sanitized_acc_number, args.big_lines)
+            started = time.perf_counter()
+            record = env["finance.file.import"]._import_file(data, "big.xml", channel="folder")
+            cr.commit()
+            print(f"BIG {record.state} {record.lines_created} {time.perf_counter() - started:.1f} "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+        return 0
+
+    n = args.lines
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        ours, stock_journal = setup(env, "BOUR", "DE89370400440532013000"), setup(env, "BSTK", "DE75512108001245126199")
+        data = camt(ours.bank_account_id.sanitized_acc_number, n)
+        started = time.perf_counter()
+        result = parse_camt(data, "bench.xml")
+        parse_s = time.perf_counter() - started
+        lines = result.statements[0].lines
+        print(f"camt.053 parse only: {n} lines in {parse_s:.2f} s = {n / parse_s:,.0f} lines/s "
+              f"({parse_s / n * 1000:.3f} ms/line)")
+        started = time.perf_counter()
+        record = env["finance.file.import"]._import_file(data, "bench.xml")
+        env.flush_all()
+        ours_s = time.perf_counter() - started
+        print(f"end-to-end import (detect, parse, de-duplicate, partners, statement, lines, moves): "
+              f"{record.lines_created} lines in {ours_s:.1f} s = {n / ours_s:,.0f} lines/s ({ours_s / n * 1000:.1f} ms/line)")
+        statement = env["account.bank.statement"].create({"name": "stock", "journal_id": stock_journal.id})
+        vals = [{"statement_id": statement.id, "journal_id": stock_journal.id, "date": x.booking_date,
+                 "payment_ref": x.label, "amount": float(x.amount.amount), "partner_name": x.counterparty_name,
+                 "account_number": x.counterparty_iban} for x in lines]
+        started = time.perf_counter()
+        env["account.bank.statement.line"].create(vals)
+        env.flush_all()
+        stock_s = time.perf_counter() - started
+        print(f"stock Odoo account.bank.statement.line.create() of the same {n} lines: {stock_s:.1f} s = "
+              f"{n / stock_s:,.0f} lines/s ({stock_s / n * 1000:.1f} ms/line)")
+        print(f"ratio end-to-end / stock = {stock_s / ours_s:.2f}x (target 5x)")
+        cr.rollback()
+
+    payments = tuple(PaymentDTO(end_to_end_id=f"E{i:05d}", amount=Money(Decimal(i % 5000 + 1) / 100, "EUR"),
+                                creditor_name=f"Supplier {i}", creditor_iban="DE89370400440532013000",
+                                requested_execution_date=date(2026, 3, 3 + i % 3), remittance_unstructured=f"Inv {i}",
+                                creditor_address=PostalAddress(country="DE", town="Berlin")) for i in range(5000))
+    batch = PaymentBatchDTO(msg_id="BENCH-PAIN", debtor_name="Us", debtor_iban="DE02120300000000202051",
+                            payments=payments, created_at=datetime(2026, 3, 2, tzinfo=timezone.utc))
+    write_pain001(batch, PROFILES["sepa_generic"])  # compile the XSD once
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        xml = write_pain001(batch, PROFILES["sepa_generic"])
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    print(f"pain.001.001.09 for 5,000 payments incl. XSD validation: median {timings[1]:.2f} s "
+          f"({len(xml) / 1e6:.1f} MB; target < 5 s)")
+
+    out = subprocess.run([sys.executable, __file__, "-d", args.database, "-c", args.config, "--big-only",
+                          "--big-lines", str(args.big_lines)], capture_output=True, text=True, timeout=7200)
+    big = next((line for line in out.stdout.splitlines() if line.startswith("BIG ")), None)
+    if big:
+        _tag, state, created, seconds, rss = big.split()
+        print(f"{args.big_lines:,}-line camt.053 imported in its own process: {created} lines, {seconds} s, "
+              f"peak RSS {rss} MB (target < 600 MB for 100,000 lines)")
+    else:
+        print("large import failed:", out.stderr[-2000:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
