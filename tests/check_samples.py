@@ -57,7 +57,6 @@ def main():
             company = env["res.company"].create({"name": f"Samples variant {index}"})
             env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
             companies.append(company)
-        env["finance.bank.connection"]  # noqa: B018 - registry warm-up
         journals = 0
         for account, currencies in variants.items():
             for index, code in enumerate(currencies):
@@ -104,7 +103,7 @@ def main():
         cr.commit()
         again = 0
         ingestion = env["finance.statement.ingestion"]
-        for path, result in parsed.items():
+        for result in parsed.values():
             if not result:
                 continue
             for stmt in result.statements:

@@ -122,7 +122,7 @@ def main():
                           "--big-lines", str(args.big_lines)], capture_output=True, text=True, timeout=7200)
     big = next((line for line in out.stdout.splitlines() if line.startswith("BIG ")), None)
     if big:
-        _tag, state, created, seconds, rss = big.split()
+        _tag, _state, created, seconds, rss = big.split()
         print(f"{args.big_lines:,}-line camt.053 imported in its own process: {created} lines, {seconds} s, "
               f"peak RSS {rss} MB (target < 600 MB for 100,000 lines)")
     else:
