@@ -30,4 +30,4 @@ class OutboundPainMixin:
         name, xml, digest = self._pain_file(batch)
         reference = self._deliver(name, xml, digest)
         return SubmissionResult(accepted=True, bank_reference=reference, message=f"{name} delivered",
-                                raw={"sha256": digest, "file": name})
+                                raw={"sha256": digest, "file": name, "content": xml})

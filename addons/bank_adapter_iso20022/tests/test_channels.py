@@ -100,6 +100,8 @@ class TestFolderChannel(ChannelCase):
                                                             batch_to_payload(batch("PAY-9")), connection=self.conn)
         self.assertTrue(message._process(), message.last_error)
         self.assertEqual(message.result["bank_reference"], "pain001-PAY-9.xml")
+        self.assertEqual(message.file_ids.name, "pain001-PAY-9.xml", "the generated file can be downloaded")
+        self.assertIn(b"<MsgId>PAY-9</MsgId>", message.file_ids.raw)
         self.assertTrue(os.path.exists(os.path.join(self.outbound, "pain001-PAY-9.xml")))
 
 

@@ -45,6 +45,8 @@ class FinanceOutboxMessage(models.Model):
     correlation_id = fields.Char(readonly=True, default=lambda self: str(uuid.uuid4()), index=True)
     sent_at = fields.Datetime(readonly=True)
     result = fields.Json(readonly=True)
+    file_ids = fields.Many2many("ir.attachment", string="Files sent", readonly=True,
+                                help="Files generated for the bank (e.g. pain.001), kept for download and evidence.")
     res_model = fields.Char(readonly=True, help="The business document that produced the message.")
     res_id = fields.Integer(readonly=True)
 
@@ -212,8 +214,15 @@ def submit_payment_batch(message):
     batch: PaymentBatchDTO = batch_from_payload(message.payload)
     provider = connection.sudo()._make_provider(message.correlation_id)
     result = provider.submit_payment_batch(batch)
+    content = result.raw.get("content")
+    if content:
+        attachment = message.env["ir.attachment"].sudo().create({
+            "name": result.raw.get("file") or f"{batch.msg_id}.xml", "raw": content,
+            "res_model": message._name, "res_id": message.id, "mimetype": "application/xml"})
+        message.sudo().file_ids = [(4, attachment.id)]
     if not result.accepted:
         if result.retryable:
             raise ProviderError(result.message or "bank asked to retry", retryable=True)
         raise OutboxPermanentError(result.message or "refused by the bank")
-    return {"bank_reference": result.bank_reference, "message": result.message}
+    return {"bank_reference": result.bank_reference, "message": result.message,
+            "sha256": result.raw.get("sha256")}
