@@ -31,3 +31,28 @@ def run_unit(env, unit, attempts=MAX_ATTEMPTS, sleep=time.sleep):
             env.transaction.reset()
             sleep(random.uniform(0, 0.05 * 2 ** attempt))
     return None
+
+
+def drain_due(env, claim, work, commit_progress, remaining):
+    """Worker loop shared by the sync and outbox crons: claim one row, work on it, commit, repeat.
+
+    Stops when nothing is due, when a row comes back (its retry is not due yet but the claim
+    query saw it) or when the cron's time budget (``commit_progress``) is spent.
+    """
+    commit_progress(remaining=remaining)
+    seen = set()
+
+    def unit():
+        record = claim()
+        if record:
+            work(record)
+        return record.id
+
+    while True:
+        record_id = run_unit(env, unit)
+        if not record_id or record_id in seen:
+            break
+        seen.add(record_id)
+        if commit_progress(1) <= 0:
+            break
+    return seen

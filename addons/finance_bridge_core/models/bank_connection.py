@@ -12,7 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.backoff import retry_delay
-from ..lib.concurrency import CONCURRENCY_ERRORS, run_unit
+from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
 from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
@@ -268,25 +268,10 @@ class FinanceBankConnection(models.Model):
         ``commit_progress`` is the cron progress API: it commits (releasing
         the claim) and returns the seconds left.
         """
-        commit_progress(remaining=self._count_due())
-        seen = set()
-
-        def unit():
-            conn = self._claim_due(1)
-            if conn:
-                conn.sudo()._run_sync(trigger="cron")
-            return conn.id
-
-        while True:
-            # A serialisation conflict with another worker rolls the unit back and
-            # claims again; it is not a sync failure.
-            conn_id = run_unit(self.env, unit)
-            if not conn_id or conn_id in seen:
-                break
-            seen.add(conn_id)
-            if commit_progress(1) <= 0:
-                break
-        return seen
+        # A serialisation conflict with another worker rolls the unit back and claims
+        # again; it is not a sync failure.
+        return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn.sudo()._run_sync(trigger="cron"),
+                         commit_progress, self._count_due())
 
     def _run_sync(self, trigger="cron"):
         """Synchronise one claimed connection inside the caller's transaction.

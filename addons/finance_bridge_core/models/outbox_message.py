@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.backoff import retry_delay
-from ..lib.concurrency import CONCURRENCY_ERRORS, run_unit
+from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
 from ..lib.dto import PaymentBatchDTO
 from ..lib.errors import ProviderError
 from ..lib.masking import mask_text
@@ -119,23 +119,8 @@ class FinanceOutboxMessage(models.Model):
     @api.model
     def _process_due(self, commit_progress):
         """Claim and send due messages one per transaction; see ``_sync_due`` of connections."""
-        commit_progress(remaining=self._count_due())
-        seen = set()
-
-        def unit():
-            message = self._claim_due(1)
-            if message:
-                message.sudo()._process()
-            return message.id
-
-        while True:
-            message_id = run_unit(self.env, unit)
-            if not message_id or message_id in seen:
-                break
-            seen.add(message_id)
-            if commit_progress(1) <= 0:
-                break
-        return seen
+        return drain_due(self.env, lambda: self._claim_due(1), lambda message: message.sudo()._process(),
+                         commit_progress, self._count_due())
 
     def _process(self):
         """Send one claimed message within the caller's transaction."""

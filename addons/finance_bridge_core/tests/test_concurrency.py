@@ -41,7 +41,7 @@ class TestConcurrentWorkers(CommittedCase):
 
         @register_outbox_handler("test.slow_record", "Slow recorder")
         def slow_record(message):
-            time.sleep(0.05)
+            time.sleep(0.1)
             with PROCESSED_LOCK:
                 PROCESSED.append((message.id, threading.current_thread().name))
             return {}
@@ -94,7 +94,7 @@ class TestConcurrentWorkers(CommittedCase):
             mine = env_a["finance.bank.connection"]._claim_due(1)
             started = time.monotonic()
             theirs = env_b["finance.bank.connection"]._claim_due(100)
-            self.assertLess(time.monotonic() - started, 2, "the second worker must not wait for the lock")
+            self.assertLess(time.monotonic() - started, 5, "the second worker must not wait for the lock")
             self.assertEqual(len(mine), 1)
             self.assertNotIn(mine.id, theirs.ids)
             self.assertTrue(set(self.conn_ids) - set(mine.ids) <= set(theirs.ids))
