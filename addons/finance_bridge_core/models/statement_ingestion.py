@@ -213,6 +213,11 @@ class FinanceStatementIngestion(models.AbstractModel):
         Line = self.env["account.bank.statement.line"].sudo()
         for start in range(0, len(vals_list), CREATE_BATCH):
             Line.create(vals_list[start:start + CREATE_BATCH])
+            if len(vals_list) > CREATE_BATCH:
+                # Large statements: write each batch out and drop it from the ORM cache, so memory
+                # stays bounded and the cache does not make every later batch slower.
+                self.env.flush_all()
+                self.env.invalidate_all()
         counts["lines_created"] = len(vals_list)
         return counts
 
