@@ -151,11 +151,8 @@ class FinanceStatementIngestion(models.AbstractModel):
         return counts
 
     @api.model
-    def _ingest_into_journal(self, journal, statement, run=None, connection=None, progress=None):
-        """Create what is new of one statement in a bank journal; returns counters.
-
-        ``progress(done, total)`` is called after each batch of lines (long imports).
-        """
+    def _ingest_into_journal(self, journal, statement, run=None, connection=None):
+        """Create what is new of one statement in a bank journal; returns counters."""
         company = journal.company_id
         currency = self._check_statement(journal, statement)
         keys = line_import_keys(statement.account, statement.lines)
@@ -221,8 +218,6 @@ class FinanceStatementIngestion(models.AbstractModel):
                 # stays bounded and the cache does not make every later batch slower.
                 self.env.flush_all()
                 self.env.invalidate_all()
-                if progress:
-                    progress(min(start + CREATE_BATCH, len(vals_list)), len(vals_list))
         counts["lines_created"] = len(vals_list)
         return counts
 
