@@ -80,8 +80,8 @@ screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
 
 bench: $(TEMPLATE_DB)-exists
-	$(call with_db,{ $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
-	  $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
+	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
