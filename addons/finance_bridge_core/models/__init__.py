@@ -6,6 +6,7 @@ from . import (
     bank_balance,
     bank_connection,
     bank_connection_account,
+    bank_connection_item,
     bank_connection_setting,
     bank_secret,
     demo_setup,

@@ -5,14 +5,7 @@ from odoo import fields, models
 class FinanceBankConnectionSetting(models.Model):
     _name = "finance.bank.connection.setting"
     _description = "Bank connection setting"
-    _order = "connection_id, id"
-
-    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
-    key = fields.Char(required=True, readonly=True)
-    label = fields.Char(readonly=True)
-    help = fields.Char(readonly=True)
-    required = fields.Boolean(readonly=True)
+    _inherit = ["finance.bank.connection.item"]
     value_type = fields.Char(readonly=True)
     value = fields.Char()
 

@@ -8,14 +8,7 @@ SEALED_FIELDS = ("ciphertext",)
 class FinanceBankSecret(models.Model):
     _name = "finance.bank.secret"
     _description = "Bank connection secret"
-    _order = "connection_id, id"
-
-    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
-    key = fields.Char(required=True, readonly=True)
-    label = fields.Char(readonly=True)
-    help = fields.Char(readonly=True)
-    required = fields.Boolean(readonly=True)
+    _inherit = ["finance.bank.connection.item"]
     ciphertext = fields.Char(prefetch=False, copy=False,
                              help="AES-GCM token; readable by no one through the ORM.")
     is_set = fields.Boolean(readonly=True, copy=False)

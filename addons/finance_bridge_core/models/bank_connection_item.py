@@ -1,0 +1,15 @@
+"""What a connection's settings and secrets share: one row per key its provider declares."""
+from odoo import fields, models
+
+
+class FinanceBankConnectionItem(models.AbstractModel):
+    _name = "finance.bank.connection.item"
+    _description = "Bank connection schema item"
+    _order = "connection_id, id"
+
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    key = fields.Char(required=True, readonly=True)
+    label = fields.Char(readonly=True)
+    help = fields.Char(readonly=True)
+    required = fields.Boolean(readonly=True)
