@@ -1,2 +1,2 @@
-from . import lib, providers
+from . import lib, models, providers
 from .lib import formats

@@ -8,6 +8,11 @@
     "website": "https://github.com/finance-bridge/finance_bridge",
     "depends": ["finance_bridge_core"],
     "external_dependencies": {"python": ["lxml", "paramiko"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/bank_profile_rules.xml",
+        "data/bank_profile_data.xml",
+        "views/bank_profile_views.xml",
+    ],
     "installable": True,
 }

@@ -2,24 +2,19 @@
 import hashlib
 
 from odoo.addons.finance_bridge_core.lib.dto import SubmissionResult
-from odoo.addons.finance_bridge_core.lib.errors import ConfigurationError
-from odoo.addons.finance_bridge_core.lib.provider_registry import ConfigField
 
-from ..lib.bank_profiles import PROFILES
+from ..lib.bank_profiles import PROFILES, BankProfile
 from ..lib.pain001_writer import write_pain001
 
-PROFILE_FIELD = ConfigField("bank_profile", "Bank profile", "selection", default="sepa_generic",
-                            choices=tuple(PROFILES),
-                            help="pain.001 version, character set, address form and limits the bank accepts: "
-                                 + ", ".join(f"{k} = {v.name}" for k, v in PROFILES.items()))
+# Providers whose connection carries a bank profile (finance.bank.profile); the connection puts
+# the profile into the provider's config as a BankProfile under "bank_profile".
+PROFILE_PROVIDERS = ("iso20022_folder", "iso20022_sftp")
 
 
 class OutboundPainMixin:
     def _profile(self):
-        code = self.config.get("bank_profile") or "sepa_generic"
-        if code not in PROFILES:
-            raise ConfigurationError(f"unknown bank profile {code!r}")
-        return PROFILES[code]
+        profile = self.config.get("bank_profile")
+        return profile if isinstance(profile, BankProfile) else PROFILES["sepa_generic"]
 
     def _pain_file(self, batch):
         xml = write_pain001(batch, self._profile())

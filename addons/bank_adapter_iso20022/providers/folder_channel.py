@@ -10,7 +10,7 @@ import os
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
 from odoo.addons.finance_bridge_core.lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
-from .file_channel import PROFILE_FIELD, OutboundPainMixin
+from .file_channel import OutboundPainMixin
 
 MAX_FILES = 500
 
@@ -26,7 +26,6 @@ class FolderChannel(OutboundPainMixin, Provider):
                     help="Where the bank's files arrive; processed/ and failed/ subfolders are created."),
         ConfigField("outbound_path", "Outbound folder", "path",
                     help="Where pain.001 payment files are written for the bank to collect."),
-        PROFILE_FIELD,
     )
 
     def _dir(self, key):

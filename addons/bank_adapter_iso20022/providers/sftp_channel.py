@@ -20,7 +20,7 @@ from odoo.addons.finance_bridge_core.lib.provider_registry import (
     register_provider,
 )
 
-from .file_channel import PROFILE_FIELD, OutboundPainMixin
+from .file_channel import OutboundPainMixin
 
 TIMEOUT = 20.0
 
@@ -59,7 +59,6 @@ class SftpChannel(OutboundPainMixin, Provider):
         ConfigField("outbound_dir", "Outbound directory", "char", default="/inbox"),
         ConfigField("processed_dir", "Move downloaded files to", "char",
                     help="Optional; without it files stay on the server and are skipped by name."),
-        PROFILE_FIELD,
     )
     secret_schema = (SecretField("password", "Password"), SecretField("private_key", "Private key (PEM/OpenSSH)"),
                      SecretField("passphrase", "Private key passphrase"))

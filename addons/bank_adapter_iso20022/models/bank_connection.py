@@ -1,0 +1,27 @@
+"""A file-channel connection names the bank profile its pain.001 files follow."""
+from odoo import api, fields, models
+
+from ..providers.file_channel import PROFILE_PROVIDERS
+
+
+class FinanceBankConnection(models.Model):
+    _inherit = "finance.bank.connection"
+
+    bank_profile_id = fields.Many2one(
+        "finance.bank.profile", string="Bank profile", ondelete="restrict",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        default=lambda self: self.env.ref("bank_adapter_iso20022.profile_sepa_generic", raise_if_not_found=False),
+        help="pain.001 version, character set, address form and limits of the bank. "
+             "Profiles are managed under Bank Connectivity > Configuration > Bank Profiles.")
+    uses_bank_profile = fields.Boolean(compute="_compute_uses_bank_profile")
+
+    @api.depends("provider")
+    def _compute_uses_bank_profile(self):
+        for conn in self:
+            conn.uses_bank_profile = conn.provider in PROFILE_PROVIDERS
+
+    def _config(self):
+        config = super()._config()
+        if self.provider in PROFILE_PROVIDERS and self.bank_profile_id:
+            config["bank_profile"] = self.bank_profile_id.sudo()._to_dto()
+        return config
