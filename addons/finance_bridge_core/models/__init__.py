@@ -18,6 +18,7 @@ from . import (
     screening,
     secret_vault,
     statement_ingestion,
+    statement_line_writer,
     status_event,
     sync_run,
 )

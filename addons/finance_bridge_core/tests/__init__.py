@@ -11,6 +11,7 @@ from . import (
     test_rpc_secrets,
     test_secrets,
     test_security,
+    test_statement_line_writer,
     test_status_events,
     test_sync_engine,
 )

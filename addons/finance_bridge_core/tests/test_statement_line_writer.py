@@ -1,0 +1,210 @@
+"""The bulk writer must leave exactly the records stock statement-line creation leaves.
+
+Each case creates the same lines twice in one transaction: through
+``account.bank.statement.line.create()`` (then rolled back to a savepoint) and through
+``finance.statement.line.writer``. Every column of the statement lines, moves, move lines,
+statement, chatter messages and followers is compared; only ids (mapped to positions) and
+timestamps may differ.
+"""
+from datetime import date
+from decimal import Decimal
+
+from odoo.tests.common import new_test_user
+
+from . import factories
+from .common import FinanceBridgeCase
+
+VOLATILE = {"id", "create_date", "write_date", "message_id"}
+
+
+class _Rollback(Exception):
+    pass
+
+
+class TestStatementLineWriter(FinanceBridgeCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner = factories.PartnerFactory()
+        cls.person = factories.PartnerFactory(is_company=False, parent_id=cls.partner.id, name="Jo Doe")
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.chf = cls.env.ref("base.CHF")
+        cls.chf.active = True
+        rates = cls.env["res.currency.rate"]
+        for currency, rate in ((cls.eur, 0.9137), (cls.chf, 0.8791)):
+            rates.create({"currency_id": currency.id, "rate": rate, "name": "2025-01-01",
+                          "company_id": cls.company.id})
+            rates.create({"currency_id": currency.id, "rate": rate + 0.0123, "name": "2026-03-02",
+                          "company_id": cls.company.id})
+
+    # ------------------------------------------------------------------ helpers
+    def vals(self, journal, statement, specs):
+        result = []
+        for seq, spec in enumerate(specs, start=1):
+            day, amount = spec[0], spec[1]
+            extra = spec[2] if len(spec) > 2 else {}
+            result.append(dict({
+                "statement_id": statement.id if statement else False, "journal_id": journal.id, "date": day,
+                "payment_ref": f"ref {seq}", "amount": Decimal(amount), "partner_name": "ACME",
+                "account_number": "DE89370400440532013000", "transaction_type": "PMNT-RCDT-ESCT",
+                "finance_import_key": f"k{seq}-{amount}", "transaction_details": {"seq": seq},
+                "sequence": seq,
+            }, **extra))
+        return result
+
+    def snapshot(self, journal, statement, line_ids, env):
+        cr = env.cr
+        env.flush_all()   # pending writes are stamped with the flushing user, as in production
+        pos = {}
+
+        def norm(table, rows, cols):
+            out = []
+            for row in rows:
+                record = dict(zip(cols, row, strict=True))
+                for key in list(record):
+                    value = record[key]
+                    if key in VOLATILE or (table == "mail_message" and key == "date"):
+                        record.pop(key)
+                    elif isinstance(value, int) and (table, key) in REFS:
+                        record[key] = pos.get((REFS[(table, key)], value), value)
+                    elif isinstance(value, Decimal):
+                        record[key] = value.normalize()
+                    elif key in ("internal_index", "first_line_index") and value:
+                        record[key] = value[:18]   # the last ten digits are the line's id
+                out.append(record)
+            return out
+
+        def fetch(table, where, params, order="id"):
+            cr.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", params)
+            cols = [d[0] for d in cr.description]
+            rows = cr.fetchall()
+            for index, row in enumerate(rows):
+                pos[(table, row[0])] = f"{table}#{index}"
+            return rows, cols
+
+        lines = fetch("account_bank_statement_line", "id = ANY(%s)", (line_ids,))
+        move_ids = [row[lines[1].index("move_id")] for row in lines[0]]
+        moves = fetch("account_move", "id = ANY(%s)", (move_ids,))
+        amls = fetch("account_move_line", "move_id = ANY(%s)", (move_ids,), order="move_id, id")
+        messages = fetch("mail_message", "model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
+        followers = fetch("mail_followers", "res_model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
+        result = {
+            "lines": norm("account_bank_statement_line", *lines),
+            "moves": norm("account_move", *moves),
+            "amls": norm("account_move_line", *amls),
+            "messages": norm("mail_message", *messages),
+            "followers": norm("mail_followers", *followers),
+        }
+        if statement:
+            statement_rows = fetch("account_bank_statement", "id = %s", (statement.id,))
+            result["statement"] = norm("account_bank_statement", *statement_rows)
+        return result
+
+    def both_ways(self, journal, statement, specs, env=None):
+        # The chatter is part of what stock creation leaves: compare it too.
+        env = env or self.env
+        env = env(context=dict(env.context, tracking_disable=False, mail_notrack=False))
+        vals_list = self.vals(journal, statement, specs)
+        stock = {}
+        try:
+            with self.env.cr.savepoint():
+                orm_vals = [dict(v, amount=float(v["amount"]), **({"amount_currency": float(v["amount_currency"])}
+                                                                   if "amount_currency" in v else {}))
+                            for v in vals_list]
+                lines = env["account.bank.statement.line"].create(orm_vals)
+                stock.update(self.snapshot(journal, statement, lines.ids, env))
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.env.invalidate_all()
+        writer = env["finance.statement.line.writer"]
+        self.assertIsNone(writer._refusal(journal, [v["date"] for v in vals_list]))
+        ids = writer._create_lines(journal, vals_list)
+        bulk = self.snapshot(journal, statement, ids, env)
+        self.assertEqual(len(bulk["lines"]), len(specs))
+        differences = []
+        for part in stock:
+            self.assertEqual(len(bulk[part]), len(stock[part]), part)
+            for index, (got, want) in enumerate(zip(bulk[part], stock[part], strict=True)):
+                diff = {k: (got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)}
+                if diff:
+                    differences.append(f"{part}[{index}] (bulk, stock): {diff}")
+        self.assertFalse(differences, "\n".join(differences))
+        return env["account.bank.statement.line"].browse(ids)
+
+    def new_statement(self, journal, name="S"):
+        return self.env["account.bank.statement"].create({"name": name, "journal_id": journal.id})
+
+    # ------------------------------------------------------------------ cases
+    def test_same_records_as_stock_in_company_currency(self):
+        statement = self.new_statement(self.journal)
+        specs = [(date(2026, 3, 2), "125.40", {"partner_id": self.partner.id}),
+                 (date(2026, 3, 2), "-33.05"),
+                 (date(2026, 3, 1), "0.01", {"partner_id": self.person.id}),
+                 (date(2026, 3, 3), "-1000000.99", {"partner_id": self.partner.id}),
+                 (date(2026, 3, 3), "0.00")]
+        lines = self.both_ways(self.journal, statement, specs)
+        self.assertEqual(lines.move_id.mapped("state"), ["posted"] * 5)
+        self.assertEqual(statement.balance_end, 125.40 - 33.05 + 0.01 - 1000000.99)
+
+    def test_numbering_continues_and_resets_per_year(self):
+        first = self.new_statement(self.journal, "S1")
+        self.env["account.bank.statement.line"].create([
+            {"statement_id": first.id, "journal_id": self.journal.id, "date": date(2025, 12, 30),
+             "payment_ref": "before", "amount": 5.0}])
+        statement = self.new_statement(self.journal, "S2")
+        specs = [(date(2026, 1, 1), "10"), (date(2025, 12, 31), "-20"), (date(2026, 1, 2), "30"),
+                 (date(2025, 12, 31), "40")]
+        lines = self.both_ways(self.journal, statement, specs)
+        self.assertEqual(sorted(lines.move_id.mapped("name"))[:2],
+                         [f"{self.journal.code}/2025/00002", f"{self.journal.code}/2025/00003"])
+        again = self.both_ways(self.journal, statement, [(date(2026, 1, 3), "7")])
+        self.assertEqual(again.move_id.name, f"{self.journal.code}/2026/00003")
+
+    def test_foreign_currency_lines(self):
+        statement = self.new_statement(self.journal)
+        specs = [(date(2026, 3, 2), "100.00", {"foreign_currency_id": self.eur.id, "amount_currency": Decimal("91.37")}),
+                 (date(2026, 3, 2), "-50.00", {"foreign_currency_id": self.chf.id,
+                                              "amount_currency": Decimal("-44.12"), "partner_id": self.partner.id})]
+        self.both_ways(self.journal, statement, specs)
+
+    def test_journal_in_foreign_currency(self):
+        journal = factories.BankJournalFactory(currency_id=self.eur.id)
+        statement = self.new_statement(journal)
+        specs = [(date(2026, 3, 2), "100.00"), (date(2025, 6, 1), "-12.34", {"partner_id": self.partner.id}),
+                 (date(2026, 3, 2), "70.00", {"foreign_currency_id": self.company.currency_id.id,
+                                             "amount_currency": Decimal("76.40")}),
+                 (date(2026, 3, 2), "-8.00", {"foreign_currency_id": self.chf.id, "amount_currency": Decimal("-7.70")})]
+        self.both_ways(journal, statement, specs)
+
+    def test_without_statement(self):
+        self.both_ways(self.journal, None, [(date(2026, 3, 2), "1.00"), (date(2026, 3, 2), "-2.00")])
+
+    def test_as_an_accountant_with_followers(self):
+        user = new_test_user(self.env, "fb_writer_accountant",
+                             groups="account.group_account_manager,account.group_account_user,"
+                                    "finance_bridge_core.group_treasury_manager")
+        env = self.env(user=user)
+        statement = self.new_statement(self.journal)
+        lines = self.both_ways(self.journal, statement, [(date(2026, 3, 2), "3.00"), (date(2026, 3, 2), "-4.00")],
+                               env=env)
+        self.assertTrue(lines.move_id.message_follower_ids)
+
+    def test_refusals(self):
+        writer = self.env["finance.statement.line.writer"]
+        self.company.fiscalyear_lock_date = date(2025, 12, 31)
+        self.assertIn("lock date", writer._refusal(self.journal, [date(2025, 12, 31)]))
+        self.assertIsNone(writer._refusal(self.journal, [date(2026, 1, 1)]))
+        self.journal.restrict_mode_hash_table = True
+        self.assertIn("hashes its entries", writer._refusal(self.journal, [date(2026, 1, 1)]))
+
+
+REFS = {
+    ("account_bank_statement_line", "move_id"): "account_move",
+    ("account_move", "statement_line_id"): "account_bank_statement_line",
+    ("account_move_line", "move_id"): "account_move",
+    ("account_move_line", "statement_line_id"): "account_bank_statement_line",
+    ("mail_message", "res_id"): "account_move",
+    ("mail_followers", "res_id"): "account_move",
+}
