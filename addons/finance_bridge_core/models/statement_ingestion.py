@@ -1,4 +1,5 @@
 """Idempotent ingestion of canonical statements into Odoo's native bank statements."""
+import logging
 from collections import Counter
 from decimal import Decimal
 
@@ -10,7 +11,10 @@ from ..lib.import_keys import line_import_keys
 from ..lib.masking import mask_account
 from ..lib.provider_registry import Capability
 
-CREATE_BATCH = 500
+_logger = logging.getLogger(__name__)
+
+CREATE_BATCH = 500      # ORM path: lines per create() call
+BULK_BATCH = 5000       # bulk writer: lines per set of INSERTs
 
 
 def _details(line):
@@ -198,7 +202,7 @@ class FinanceStatementIngestion(models.AbstractModel):
             vals = {
                 "statement_id": target.id, "journal_id": journal.id, "date": line.booking_date,
                 "payment_ref": line.label or line.remittance_unstructured or "/",
-                "amount": float(line.amount.amount), "partner_name": line.counterparty_name,
+                "amount": line.amount.amount, "partner_name": line.counterparty_name,
                 "account_number": line.counterparty_iban or line.counterparty_account,
                 "partner_id": partners.get(line.counterparty_iban, False),
                 "transaction_type": line.bank_transaction_code, "finance_import_key": key,
@@ -208,18 +212,35 @@ class FinanceStatementIngestion(models.AbstractModel):
             if foreign and foreign.amount and line.amount.amount and foreign.currency != currency.name \
                     and foreign.currency in foreign_ids:
                 vals["foreign_currency_id"] = foreign_ids[foreign.currency]
-                vals["amount_currency"] = float(abs(foreign.amount).copy_sign(line.amount.amount))
+                vals["amount_currency"] = abs(foreign.amount).copy_sign(line.amount.amount)
             vals_list.append(vals)
+        self._create_lines(journal, vals_list, run)
+        counts["lines_created"] = len(vals_list)
+        return counts
+
+    @api.model
+    def _create_lines(self, journal, vals_list, run=None):
+        """Bulk writer when it gives stock's records for this journal, the ORM otherwise."""
+        writer = self.env["finance.statement.line.writer"].sudo()
+        refusal = writer._refusal(journal, [v["date"] for v in vals_list])
+        if refusal is None:
+            for start in range(0, len(vals_list), BULK_BATCH):
+                writer._create_lines(journal, vals_list[start:start + BULK_BATCH])
+            return
+        _logger.info("statement lines of %s created through the ORM: %s", journal.code, refusal)
+        if run:
+            run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
         Line = self.env["account.bank.statement.line"].sudo()
-        for start in range(0, len(vals_list), CREATE_BATCH):
-            Line.create(vals_list[start:start + CREATE_BATCH])
-            if len(vals_list) > CREATE_BATCH:
+        orm_vals = [dict(v, amount=float(v["amount"]),
+                         **({"amount_currency": float(v["amount_currency"])} if "amount_currency" in v else {}))
+                    for v in vals_list]
+        for start in range(0, len(orm_vals), CREATE_BATCH):
+            Line.create(orm_vals[start:start + CREATE_BATCH])
+            if len(orm_vals) > CREATE_BATCH:
                 # Large statements: write each batch out and drop it from the ORM cache, so memory
                 # stays bounded and the cache does not make every later batch slower.
                 self.env.flush_all()
                 self.env.invalidate_all()
-        counts["lines_created"] = len(vals_list)
-        return counts
 
     @api.model
     def _currency_ids(self, codes, active_only=False):
