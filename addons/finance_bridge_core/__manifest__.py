@@ -23,6 +23,7 @@
         "views/account_bank_statement_views.xml",
         "views/res_config_settings_views.xml",
         "views/file_import_views.xml",
+        "views/job_progress_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/finance_bridge_demo.xml"],

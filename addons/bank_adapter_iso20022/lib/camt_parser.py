@@ -4,10 +4,15 @@ Batch entries are split into their transactions when every transaction
 carries its own amount. Only booked entries become statement lines.
 Credit entries name the debtor as counterparty, debit entries the creditor.
 """
-from dataclasses import dataclass, field
+import io
+from dataclasses import dataclass, field, replace
+
+from lxml import etree
 
 from odoo.addons.finance_bridge_core.lib.dto import BalanceDTO, Money, StatementDTO, StatementLineDTO, StatusEventDTO
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
+from odoo.addons.finance_bridge_core.lib.file_formats import StatementChunk
+from odoo.addons.finance_bridge_core.lib.safe_xml import check_xml_bytes, iterparse_xml, syntax_error
 
 from .iso_xml import IsoDoc
 
@@ -179,65 +184,162 @@ def _status_events(doc, entry, booking):
     return events
 
 
+def _statement_header(doc, container, stmt, notes):
+    """Everything of a statement that precedes its entries: account, currency, balances, ids."""
+    source = doc.source
+    account = doc.text(stmt, "Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Id/PrtryAcct/Id")
+    if not account:
+        raise FormatError([(doc.where(stmt), "Acct/Id has no IBAN or other id")], source)
+    account = account.replace(" ", "").upper()
+    currency = doc.text(stmt, "Acct/Ccy")
+    if not currency:
+        first = doc.one(stmt, "Ntry/Amt") if doc.one(stmt, "Ntry/Amt") is not None else doc.one(stmt, "Bal/Amt")
+        currency = first.get("Ccy") if first is not None else None
+    if not currency:
+        raise FormatError([(doc.where(stmt), "the account currency cannot be determined")], source)
+    balances = _balances(doc, stmt, account, currency, notes)
+    by_code = {code: bal for code, bal in balances}
+    opening = by_code.get("OPBD") or by_code.get("PRCD")
+    closing = by_code.get("CLBD")
+    created = doc.date(stmt, "CreDtTm")
+    seq = doc.text(stmt, "ElctrncSeqNb")
+    return {
+        "account": account, "currency": currency, "closing_date": closing.date if closing else None,
+        "fallback_date": created or doc.date(container, "GrpHdr/CreDtTm"),
+        "statement_id": doc.text(stmt, "Id"), "sequence": int(seq) if seq and seq.isdigit() else None,
+        "opening_balance": opening.amount.amount if opening else None,
+        "closing_balance": closing.amount.amount if closing else None,
+        "balances": tuple(b for _c, b in balances), "intraday": doc.message == "camt.052",
+        "raw": {"message": doc.message, "version": doc.version, "msg_id": doc.text(container, "GrpHdr/MsgId") or ""},
+    }
+
+
+def _entry(doc, stmt, entry, currency, events, notes):
+    """The statement lines of one entry (none for a pending one); camt.054 adds its status events."""
+    status = doc.text(entry, "Sts/Cd", "Sts")
+    # Notifications often carry no booking date: the value date, then the
+    # statement's creation date stand in.
+    booking = doc.date(entry, "BookgDt") or doc.date(entry, "ValDt") or doc.date(stmt, "CreDtTm")
+    if booking is None:
+        raise FormatError([(doc.where(entry), "BookgDt is missing")], doc.source)
+    if doc.message == "camt.054":
+        events.extend(_status_events(doc, entry, booking))
+    if status not in (None, "BOOK"):
+        notes.append(f"{doc.where(entry)}: {status} entry not imported as a statement line")
+        return []
+    return _tx_lines(doc, entry, currency, booking, doc.date(entry, "ValDt"))
+
+
+def _header_dto(header, day):
+    fields_ = {k: v for k, v in header.items() if k not in ("closing_date", "fallback_date")}
+    if day is None:
+        raise FormatError([("Stmt " + (header["statement_id"] or ""), "no date for the statement")], None)
+    return StatementDTO(date=day, lines=(), **fields_)
+
+
+class CamtStream:
+    """Reads a camt document entry by entry and yields its statements in chunks of lines.
+
+    Only the statement being read stays in memory: every entry is dropped from the tree once its
+    lines are made, so a 100,000-entry statement is read in bounded memory. ``notes`` and
+    ``status_events`` are complete once the stream is exhausted; ``position`` / ``size`` tell how
+    much of the file has been read. A streamed statement is dated by its closing balance, else its
+    creation date (its lines are not all known when its first chunk is handed over).
+    """
+
+    def __init__(self, data, source="camt", chunk_size=2000):
+        self.data = check_xml_bytes(data, source)
+        self.source, self.chunk_size = source, chunk_size
+        self.size = len(self.data)
+        self.position = 0
+        self.message = self.version = self.msg_id = None
+        self.notes, self.status_events = [], []
+
+    def __iter__(self):
+        stream = io.BytesIO(self.data)
+        doc = container = stmt = header = None
+        outer = inner = None
+        buffer, first, statements = [], True, 0
+        try:
+            for event, elem in iterparse_xml(stream):
+                self.position = stream.tell()
+                if doc is None:
+                    doc = self._open(elem)
+                    outer, inner = CONTAINERS[doc.message]
+                    q_outer = {doc.q(outer), doc.q(f"{outer}V{doc.version:02d}")}
+                    q_inner, q_entry = doc.q(inner), doc.q("Ntry")
+                    continue
+                if event == "start":
+                    if elem.tag in q_outer and elem.getparent() is doc.root:
+                        container = elem
+                    elif elem.tag == q_inner and container is not None and elem.getparent() is container:
+                        stmt, header, buffer, first = elem, None, [], True
+                    continue
+                if stmt is None:
+                    continue
+                if elem.tag == q_entry and elem.getparent() is stmt:
+                    if header is None:
+                        header = _statement_header(doc, container, stmt, self.notes)
+                    buffer.extend(_entry(doc, stmt, elem, header["currency"], self.status_events, self.notes))
+                    # The entry is done: drop it and the ones before it from the tree.
+                    elem.clear()
+                    while elem.getprevious() is not None and elem.getprevious().tag == q_entry:
+                        stmt.remove(elem.getprevious())
+                    if len(buffer) >= self.chunk_size:
+                        yield self._chunk(header, buffer, first, False)
+                        buffer, first = [], False
+                elif elem is stmt:
+                    if header is None:
+                        header = _statement_header(doc, container, stmt, self.notes)
+                    statements += 1
+                    yield self._chunk(header, buffer, first, True)
+                    container.remove(stmt)
+                    stmt = None
+        except etree.XMLSyntaxError as exc:
+            raise syntax_error(exc, self.source) from None
+        if doc is None:
+            raise FormatError([("line 1", "empty document")], self.source)
+        if container is None:
+            raise FormatError([("Document", f"{outer} is missing")], self.source)
+        if not statements:
+            raise FormatError([(outer, f"no {inner} in the document")], self.source)
+
+    def _open(self, root):
+        doc = IsoDoc(None, self.source, root=root)
+        if doc.message not in CONTAINERS:
+            raise FormatError([("Document", f"{doc.message} is not a camt.052/053/054 message")], self.source)
+        if not 1 <= doc.version <= MAX_VERSION:
+            raise FormatError([("Document", f"{doc.message}.001.{doc.version:02d} is not a supported version "
+                                            f"(001.01 to 001.{MAX_VERSION:02d})")], self.source)
+        self.message, self.version = doc.message, doc.version
+        return doc
+
+    def _chunk(self, header, lines, first, last):
+        self.msg_id = header["raw"]["msg_id"]
+        day = header["closing_date"] or header["fallback_date"] or (lines[0].booking_date if lines else None)
+        try:
+            statement = _header_dto(header, day)
+        except FormatError as exc:
+            raise FormatError(exc.problems, self.source) from None
+        return StatementChunk(statement=statement, lines=tuple(lines), first=first, last=last)
+
+
+def stream_camt(data, source="camt", chunk_size=2000):
+    return CamtStream(data, source, chunk_size)
+
+
 def parse_camt(data, source="camt"):
-    doc = IsoDoc(data, source)
-    if doc.message not in CONTAINERS:
-        raise FormatError([("Document", f"{doc.message} is not a camt.052/053/054 message")], source)
-    if not 1 <= doc.version <= MAX_VERSION:
-        raise FormatError([("Document", f"{doc.message}.001.{doc.version:02d} is not a supported version "
-                                        f"(001.01 to 001.{MAX_VERSION:02d})")], source)
-    outer, inner = CONTAINERS[doc.message]
-    container = doc.one(doc.root, outer)
-    if container is None:  # version 01 names its wrapper with a version suffix
-        container = doc.one(doc.root, f"{outer}V{doc.version:02d}")
-    if container is None:
-        raise FormatError([("Document", f"{outer} is missing")], source)
-    msg_id = doc.text(container, "GrpHdr/MsgId") or ""
-    statements, events, notes = [], [], []
-    for stmt in doc.all(container, inner):
-        account = doc.text(stmt, "Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Id/PrtryAcct/Id")
-        if not account:
-            raise FormatError([(doc.where(stmt), "Acct/Id has no IBAN or other id")], source)
-        account = account.replace(" ", "").upper()
-        currency = doc.text(stmt, "Acct/Ccy")
-        if not currency:
-            first = doc.one(stmt, "Ntry/Amt") if doc.one(stmt, "Ntry/Amt") is not None else doc.one(stmt, "Bal/Amt")
-            currency = first.get("Ccy") if first is not None else None
-        if not currency:
-            raise FormatError([(doc.where(stmt), "the account currency cannot be determined")], source)
-        balances = _balances(doc, stmt, account, currency, notes)
-        by_code = {code: bal for code, bal in balances}
-        opening = by_code.get("OPBD") or by_code.get("PRCD")
-        closing = by_code.get("CLBD")
-        lines = []
-        for entry in doc.all(stmt, "Ntry"):
-            status = doc.text(entry, "Sts/Cd", "Sts")
-            # Notifications often carry no booking date: the value date, then the
-            # statement's creation date stand in.
-            booking = doc.date(entry, "BookgDt") or doc.date(entry, "ValDt") or doc.date(stmt, "CreDtTm")
-            if booking is None:
-                raise FormatError([(doc.where(entry), "BookgDt is missing")], source)
-            if doc.message == "camt.054":
-                events.extend(_status_events(doc, entry, booking))
-            if status not in (None, "BOOK"):
-                notes.append(f"{doc.where(entry)}: {status} entry not imported as a statement line")
-                continue
-            lines.extend(_tx_lines(doc, entry, currency, booking, doc.date(entry, "ValDt")))
-        created = doc.date(stmt, "CreDtTm")
-        day = (closing.date if closing else None) or (max(line.booking_date for line in lines) if lines else None) \
-            or created or doc.date(container, "GrpHdr/CreDtTm")
-        if day is None:
-            raise FormatError([(doc.where(stmt), "no date for the statement")], source)
-        opening_amount = opening.amount.amount if opening else None
-        closing_amount = closing.amount.amount if closing else None
-        seq = doc.text(stmt, "ElctrncSeqNb")
-        statements.append(StatementDTO(
-            account=account, currency=currency, date=day, lines=tuple(lines),
-            statement_id=doc.text(stmt, "Id"), sequence=int(seq) if seq and seq.isdigit() else None,
-            opening_balance=opening_amount, closing_balance=closing_amount,
-            balances=tuple(b for _c, b in balances), intraday=doc.message == "camt.052",
-            raw={"message": doc.message, "version": doc.version, "msg_id": msg_id}))
-    if not statements:
-        raise FormatError([(outer, f"no {inner} in the document")], source)
-    return CamtResult(message=doc.message, version=doc.version, msg_id=msg_id, statements=tuple(statements),
-                      status_events=tuple(events), notes=tuple(notes))
+    """The whole document at once; a statement without closing balance is dated by its last line."""
+    reader = CamtStream(data, source, chunk_size=10**9)
+    statements, lines = [], []
+    for chunk in reader:
+        lines.extend(chunk.lines)
+        if chunk.last:
+            header = chunk.statement
+            if header.closing_balance is None and lines:
+                header = replace(header, date=max(line.booking_date for line in lines))
+            statements.append(replace(header, lines=tuple(lines)))
+            lines = []
+    return CamtResult(message=reader.message, version=reader.version, msg_id=reader.msg_id or "",
+                      statements=tuple(statements), status_events=tuple(reader.status_events),
+                      notes=tuple(reader.notes))

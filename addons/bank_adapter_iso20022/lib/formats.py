@@ -3,7 +3,7 @@ import re
 
 from odoo.addons.finance_bridge_core.lib.file_formats import ParsedFile, register_file_format
 
-from .camt_parser import parse_camt
+from .camt_parser import parse_camt, stream_camt
 from .pain002_parser import parse_pain002
 
 CAMT_RE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.001\.\d\d")
@@ -20,7 +20,13 @@ def parse_pain002_file(data, filename):
     return ParsedFile(format="pain.002", status_events=tuple(parse_pain002(data, filename)))
 
 
+def stream_camt_file(data, filename):
+    reader = stream_camt(data, filename)
+    reader.format = "camt"
+    return reader
+
+
 register_file_format("camt", lambda head: bool(CAMT_RE.search(head)), parse_camt_file,
-                     "ISO 20022 camt.052/053/054", priority=20)
+                     "ISO 20022 camt.052/053/054", priority=20, stream=stream_camt_file)
 register_file_format("pain.002", lambda head: bool(PAIN002_RE.search(head)), parse_pain002_file,
                      "ISO 20022 pain.002", priority=20)

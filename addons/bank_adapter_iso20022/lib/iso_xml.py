@@ -12,9 +12,10 @@ AMOUNT_RE = re.compile(r"^\d{1,18}(\.\d{1,5})?$")
 class IsoDoc:
     """A parsed ISO 20022 document: message name (camt.053), version (08) and XPath helpers."""
 
-    def __init__(self, data, source):
+    def __init__(self, data, source, root=None):
+        """Parse ``data``, or wrap the ``root`` of a document being read incrementally."""
         self.source = source
-        self.root = parse_xml(data, source)
+        self.root = parse_xml(data, source) if root is None else root
         ns = self.root.nsmap.get(None) or ""
         match = NS_RE.match(ns)
         if not match or self.root.tag != f"{{{ns}}}Document":

@@ -18,6 +18,15 @@ class ParsedFile:
 
 
 @dataclass(frozen=True)
+class StatementChunk:
+    """Part of a statement read incrementally: its header (``lines`` empty) and the next lines."""
+    statement: object          # StatementDTO without lines
+    lines: tuple = ()
+    first: bool = True         # the statement's first chunk
+    last: bool = True          # no more lines follow for this statement
+
+
+@dataclass(frozen=True)
 class FileFormat:
     name: str
     sniff: Callable[[bytes], bool]
@@ -25,13 +34,22 @@ class FileFormat:
     label: str = ""
     priority: int = 10
     module: str = field(default="")
+    # Optional incremental reader for large files: returns an iterable of StatementChunk with
+    # ``format``, ``notes``, ``status_events`` (complete once exhausted), ``position`` and ``size``.
+    stream: Callable | None = None
+
+
+def chunks_of(parsed):
+    """A parsed file as chunks: one per statement."""
+    for statement in parsed.statements:
+        yield StatementChunk(statement=statement, lines=statement.lines)
 
 
 _FORMATS = {}
 
 
-def register_file_format(name, sniff, parse, label="", priority=10):
-    _FORMATS[name] = FileFormat(name, sniff, parse, label or name, priority, parse.__module__)
+def register_file_format(name, sniff, parse, label="", priority=10, stream=None):
+    _FORMATS[name] = FileFormat(name, sniff, parse, label or name, priority, parse.__module__, stream)
 
 
 def file_formats():

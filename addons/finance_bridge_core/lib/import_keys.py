@@ -19,16 +19,27 @@ def _content_basis(account, line):
     ])
 
 
+class ImportKeyer:
+    """Keys for the lines of one statement, fed in order and possibly in chunks."""
+
+    def __init__(self, account):
+        self.account = account
+        self._seen = Counter()
+
+    def keys(self, lines):
+        result = []
+        for line in lines:
+            if line.unique_id:
+                result.append(f"ref:{line.unique_id}")
+                continue
+            basis = _content_basis(self.account, line)
+            occurrence = self._seen[basis]
+            self._seen[basis] += 1
+            digest = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()[:40]
+            result.append(f"h:{digest}")
+        return result
+
+
 def line_import_keys(account, lines):
     """Return one key per line, in order."""
-    keys, seen = [], Counter()
-    for line in lines:
-        if line.unique_id:
-            keys.append(f"ref:{line.unique_id}")
-            continue
-        basis = _content_basis(account, line)
-        occurrence = seen[basis]
-        seen[basis] += 1
-        digest = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()[:40]
-        keys.append(f"h:{digest}")
-    return keys
+    return ImportKeyer(account).keys(lines)

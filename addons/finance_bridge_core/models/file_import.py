@@ -12,11 +12,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.errors import FinanceBridgeError, FormatError
-from ..lib.file_formats import detect
+from ..lib.file_formats import chunks_of, detect
 from ..lib.masking import mask_account
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
+# Files from this size on report their progress while they are imported (about 1,500 camt entries).
+PROGRESS_MIN_BYTES = 1024 * 1024
 
 
 class FinanceFileImport(models.Model):
@@ -44,8 +46,10 @@ class FinanceFileImport(models.Model):
 
     def _attach(self, data):
         for rec in self:
+            # An explicit type: Odoo would otherwise index the text of a 100 MB statement.
+            mimetype = "application/xml" if data[:64].lstrip().startswith(b"<") else "application/octet-stream"
             rec.attachment_id = self.env["ir.attachment"].sudo().create(
-                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id})
+                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id, "mimetype": mimetype})
 
     @api.model
     def _journal_for(self, account, company, connection=None):
@@ -69,22 +73,30 @@ class FinanceFileImport(models.Model):
             return self.sudo().create(dict(vals, state="duplicate", file_format=done.file_format,
                                            notes=_("Same content as %(name)s imported on %(date)s.",
                                                    name=done.name, date=done.create_date)))
+        reporter = None
+        if len(data) >= PROGRESS_MIN_BYTES:
+            reporter = self.env["finance.job.progress"].sudo()._start(filename, company, connection, len(data))
         try:
             if len(data) > MAX_FILE_BYTES:
                 raise FormatError([("file", f"{len(data)} bytes exceeds {MAX_FILE_BYTES}")], filename)
             registry = self.env["finance.addon.registry"]
             fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
             vals["file_format"] = fmt.label
-            parsed = fmt.parse(data, filename)
             with self.env.cr.savepoint():
-                counts = self._ingest_parsed(parsed, filename, company, connection)
+                counts = self._ingest_file(fmt, data, filename, company, connection, reporter)
         except (FinanceBridgeError, ValueError, UserError, ValidationError) as exc:
             self.env.invalidate_all()
+            if reporter:
+                reporter.finish("failed", str(exc))
             record = self.sudo().create(dict(vals, state="failed", error=str(exc)))
             record._attach(data)
             self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
                                                  payload={"error": str(exc), "sha256": digest}, company=company)
             return record
+        if reporter:
+            # Done once the import is committed; a transaction rolled back later loses it all.
+            self.env.cr.postcommit.add(lambda: reporter.finish("done", counts=counts))
+            self.env.cr.postrollback.add(lambda: reporter.finish("failed", "the transaction was rolled back"))
         record = self.sudo().create(dict(vals, state="done", **counts))
         record._attach(data)
         self.env["finance.audit.event"]._log(
@@ -93,31 +105,62 @@ class FinanceFileImport(models.Model):
         return record
 
     @api.model
-    def _ingest_parsed(self, parsed, filename, company, connection):
+    def _ingest_file(self, fmt, data, filename, company, connection, reporter=None):
+        """Read the file (incrementally when its format can) and ingest it; returns the counters."""
+        if fmt.stream:
+            reader = fmt.stream(data, filename)
+            progress = reporter and (lambda counts: reporter.update(counts, reader.position))
+            counts, notes = self._ingest_chunks(reader, filename, company, connection, progress)
+            notes = list(reader.notes) + notes
+            events = reader.status_events
+        else:
+            parsed = fmt.parse(data, filename)
+            counts, notes = self._ingest_chunks(chunks_of(parsed), filename, company, connection)
+            notes = list(parsed.notes) + notes
+            events = parsed.status_events
+        if events:
+            counts["status_events"] = len(self.env["finance.status.event"]._record(events, connection, company))
+        counts["notes"] = "\n".join(notes) or False
+        return counts
+
+    @api.model
+    def _ingest_chunks(self, chunks, filename, company, connection, progress=None):
         ingestion = self.env["finance.statement.ingestion"]
         counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0}
-        notes = list(parsed.notes)
-        for statement in parsed.statements:
+        notes = []
+        done = {"lines_created": 0, "lines_skipped": 0}
+        iterator = iter(chunks)
+        for chunk in iterator:
+            statement = chunk.statement
+
+            def lines_of(first=chunk):
+                current = first
+                yield current.lines
+                while not current.last:
+                    current = next(iterator)
+                    yield current.lines
+
+            label = statement.statement_id or str(statement.date)
             if statement.raw.get("message") == "camt.054" and not company.finance_notification_lines:
-                notes.append(f"{statement.statement_id or statement.date}: notification lines not imported "
-                             "(see the company setting)")
+                notes.append(f"{label}: notification lines not imported (see the company setting)")
+                for _lines in lines_of():
+                    pass
                 continue
             journal = self._journal_for(statement.account, company, connection)
             if not journal:
-                raise FormatError([("statement " + (statement.statement_id or str(statement.date)),
-                                    f"no bank journal of {company.name} has account "
-                                    f"{mask_account(statement.account)}")], filename)
-            result = ingestion._ingest_into_journal(journal, statement, None, connection)
+                raise FormatError([("statement " + label, f"no bank journal of {company.name} has account "
+                                                         f"{mask_account(statement.account)}")], filename)
+            step = progress and (lambda c, base=dict(done): progress(
+                {k: base[k] + c[k] for k in ("lines_created", "lines_skipped")}))
+            result = ingestion._ingest_chunks(journal, statement, lines_of(), None, connection, step)
             for key in ("statements_created", "lines_created", "lines_skipped"):
                 counts[key] += result[key]
+            for key in done:
+                done[key] += result[key]
             if result.get("continuity_gaps"):
-                notes.append(f"{statement.statement_id or statement.date}: continuity gap")
+                notes.append(f"{label}: continuity gap")
             ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
-        if parsed.status_events:
-            events = self.env["finance.status.event"]._record(parsed.status_events, connection, company)
-            counts["status_events"] = len(events)
-        counts["notes"] = "\n".join(notes) or False
-        return counts
+        return counts, notes
 
     @api.model
     def _import_payload(self, data, filename, channel="upload", connection=None, company=None):

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.errors import FormatError
-from ..lib.import_keys import line_import_keys
+from ..lib.import_keys import ImportKeyer
 from ..lib.masking import mask_account
 from ..lib.provider_registry import Capability
 
@@ -157,15 +157,38 @@ class FinanceStatementIngestion(models.AbstractModel):
     @api.model
     def _ingest_into_journal(self, journal, statement, run=None, connection=None):
         """Create what is new of one statement in a bank journal; returns counters."""
-        company = journal.company_id
-        currency = self._check_statement(journal, statement)
-        keys = line_import_keys(statement.account, statement.lines)
-        existing = self._existing_keys(journal, keys)
-        fresh = [(key, line) for key, line in zip(keys, statement.lines, strict=True) if key not in existing]
-        counts = {"lines_skipped": len(keys) - len(fresh), "lines_created": 0, "statements_created": 0,
-                  "continuity_gaps": 0}
-        if not fresh:
-            return counts
+        return self._ingest_chunks(journal, statement, [statement.lines], run, connection)
+
+    @api.model
+    def _ingest_chunks(self, journal, header, line_chunks, run=None, connection=None, progress=None):
+        """Ingest a statement whose lines arrive in chunks (a large file read incrementally).
+
+        ``header`` is the statement without (or with all) its lines; ``line_chunks`` yields tuples of
+        lines in statement order; ``progress(counts)`` is called after each chunk.
+        """
+        currency = self._check_statement(journal, header)
+        keyer = ImportKeyer(header.account)
+        counts = {"lines_skipped": 0, "lines_created": 0, "statements_created": 0, "continuity_gaps": 0}
+        target, sequence = None, 0
+        for lines in line_chunks:
+            keys = keyer.keys(lines)
+            existing = self._existing_keys(journal, keys) if keys else set()
+            fresh = [(key, line) for key, line in zip(keys, lines, strict=True) if key not in existing]
+            counts["lines_skipped"] += len(keys) - len(fresh)
+            if fresh:
+                if target is None:
+                    target = self._target_statement(journal, header, run, connection, counts)
+                vals_list = self._line_vals(journal, currency, target, fresh, sequence)
+                sequence += len(vals_list)
+                self._create_lines(journal, vals_list, run)
+                counts["lines_created"] += len(vals_list)
+            if progress:
+                progress(counts)
+        return counts
+
+    @api.model
+    def _target_statement(self, journal, statement, run, connection, counts):
+        """The statement the new lines go to: the bank's statement already known, or a new one."""
         Statement = self.env["account.bank.statement"].sudo()
         target = Statement.browse()
         if statement.statement_id:
@@ -192,13 +215,18 @@ class FinanceStatementIngestion(models.AbstractModel):
                 run and run._add_note(_("%(stmt)s: continuity gap: %(note)s", stmt=target.name, note=note))
         elif statement.closing_balance is not None:
             target.balance_end_real = float(statement.closing_balance)
-        partners = self._partners_by_iban(company, [line.counterparty_iban for _k, line in fresh])
+        return target
+
+    @api.model
+    def _line_vals(self, journal, currency, target, fresh, offset):
+        """``account.bank.statement.line`` values of new lines (amounts as Decimal)."""
+        partners = self._partners_by_iban(journal.company_id, [line.counterparty_iban for _k, line in fresh])
         # Inactive currencies cannot be posted in Odoo: such a line keeps its
         # foreign amount in transaction_details only.
         foreign_ids = self._currency_ids({line.foreign_amount.currency for _k, line in fresh
                                           if line.foreign_amount}, active_only=True)
         vals_list = []
-        for sequence, (key, line) in enumerate(fresh, start=1):
+        for sequence, (key, line) in enumerate(fresh, start=offset + 1):
             vals = {
                 "statement_id": target.id, "journal_id": journal.id, "date": line.booking_date,
                 "payment_ref": line.label or line.remittance_unstructured or "/",
@@ -214,9 +242,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 vals["foreign_currency_id"] = foreign_ids[foreign.currency]
                 vals["amount_currency"] = abs(foreign.amount).copy_sign(line.amount.amount)
             vals_list.append(vals)
-        self._create_lines(journal, vals_list, run)
-        counts["lines_created"] = len(vals_list)
-        return counts
+        return vals_list
 
     @api.model
     def _create_lines(self, journal, vals_list, run=None):
