@@ -20,8 +20,12 @@ def parse_pain002_file(data, filename):
     return ParsedFile(format="pain.002", status_events=tuple(parse_pain002(data, filename)))
 
 
+# Lines handed to the ingestion at a time when a camt file is read incrementally.
+CHUNK_LINES = 2000
+
+
 def stream_camt_file(data, filename):
-    reader = stream_camt(data, filename)
+    reader = stream_camt(data, filename, CHUNK_LINES)
     reader.format = "camt"
     return reader
 

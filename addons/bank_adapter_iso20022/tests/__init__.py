@@ -4,6 +4,7 @@ from . import (
     test_channels,
     test_file_import,
     test_hostile_files,
+    test_large_files,
     test_pain001_writer,
     test_pain002_parser,
 )

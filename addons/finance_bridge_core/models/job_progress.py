@@ -100,8 +100,10 @@ class FinanceJobProgress(models.Model):
 class ProgressReporter:
     """Writes one file's progress at most every ``interval`` seconds, then its outcome."""
 
-    def __init__(self, model, job_id, interval=2.0):
-        self.model, self.job_id, self.interval = model, job_id, interval
+    interval = 2.0
+
+    def __init__(self, model, job_id):
+        self.model, self.job_id = model, job_id
         self._last = None
 
     def update(self, counts, position, force=False):
