@@ -169,7 +169,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         currency = self._check_statement(journal, header)
         keyer = ImportKeyer(header.account)
         counts = {"lines_skipped": 0, "lines_created": 0, "statements_created": 0, "continuity_gaps": 0}
-        target, sequence = None, 0
+        target, sequence, bulk = None, 0, False
         for lines in line_chunks:
             keys = keyer.keys(lines)
             existing = self._existing_keys(journal, keys) if keys else set()
@@ -180,10 +180,13 @@ class FinanceStatementIngestion(models.AbstractModel):
                     target = self._target_statement(journal, header, run, connection, counts)
                 vals_list = self._line_vals(journal, currency, target, fresh, sequence)
                 sequence += len(vals_list)
-                self._create_lines(journal, vals_list, run)
+                bulk = self._create_lines(journal, vals_list, run, recompute_statement=False)
                 counts["lines_created"] += len(vals_list)
             if progress:
                 progress(counts)
+        if target is not None and bulk:
+            # Once per statement: its balance is the sum of all its lines.
+            self.env["finance.statement.line.writer"].sudo()._recompute_statements(target)
         return counts
 
     @api.model
@@ -245,14 +248,18 @@ class FinanceStatementIngestion(models.AbstractModel):
         return vals_list
 
     @api.model
-    def _create_lines(self, journal, vals_list, run=None):
-        """Bulk writer when it gives stock's records for this journal, the ORM otherwise."""
+    def _create_lines(self, journal, vals_list, run=None, recompute_statement=True):
+        """Bulk writer when it gives stock's records for this journal, the ORM otherwise.
+
+        Returns whether the bulk writer was used (its statement recompute may then be deferred).
+        """
         writer = self.env["finance.statement.line.writer"].sudo()
         refusal = writer._refusal(journal, [v["date"] for v in vals_list])
         if refusal is None:
             for start in range(0, len(vals_list), BULK_BATCH):
-                writer._create_lines(journal, vals_list[start:start + BULK_BATCH])
-            return
+                writer._create_lines(journal, vals_list[start:start + BULK_BATCH],
+                                     recompute_statements=recompute_statement)
+            return True
         _logger.info("statement lines of %s created through the ORM: %s", journal.code, refusal)
         if run:
             run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
@@ -267,6 +274,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 # stays bounded and the cache does not make every later batch slower.
                 self.env.flush_all()
                 self.env.invalidate_all()
+        return False
 
     @api.model
     def _currency_ids(self, codes, active_only=False):

@@ -127,10 +127,12 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
     # ------------------------------------------------------------------ rows
     @api.model
-    def _create_lines(self, journal, vals_list):
+    def _create_lines(self, journal, vals_list, recompute_statements=True):
         """Insert statement lines with their posted moves; returns the statement line ids.
 
-        ``vals_list`` holds the values ``account.bank.statement.line.create()`` would get.
+        ``vals_list`` holds the values ``account.bank.statement.line.create()`` would get. A caller
+        adding a large statement in several calls passes ``recompute_statements=False`` and calls
+        ``_recompute_statements`` once at the end: the statement's balance sums all its lines.
         """
         if not vals_list:
             return []
@@ -260,7 +262,9 @@ class FinanceStatementLineWriter(models.AbstractModel):
         env.invalidate_all()
         move_records = env["account.move"].browse(move_ids)
         self._log_creation(move_records)
-        self._recompute_statements(env["account.bank.statement.line"].browse(line_ids))
+        if recompute_statements:
+            self._recompute_statements(env["account.bank.statement"].browse(
+                {v["statement_id"] for v in vals_list if v.get("statement_id")}))
         return line_ids
 
     @api.model
@@ -305,8 +309,17 @@ class FinanceStatementLineWriter(models.AbstractModel):
             moves._message_log_batch(bodies={move.id: move._creation_message() for move in moves})
 
     @api.model
-    def _recompute_statements(self, lines):
-        """What the ORM does after creating lines: recompute the statement fields that depend on them."""
-        if lines:
-            lines.modified(["statement_id", "amount", "internal_index", "state", "journal_id"], create=True)
-            self.env["account.bank.statement"].flush_model()
+    def _recompute_statements(self, statements):
+        """What the ORM does after lines were added: recompute the statement fields built from them.
+
+        Marking one line of each statement as created is enough for the ORM to schedule the
+        statement's dependent fields (balance, date, first line, completeness), computed once here.
+        """
+        if not statements:
+            return
+        self.env.cr.execute("SELECT DISTINCT ON (statement_id) id FROM account_bank_statement_line "
+                            "WHERE statement_id = ANY(%s) ORDER BY statement_id, id", (statements.ids,))
+        lines = self.env["account.bank.statement.line"].browse([row[0] for row in self.env.cr.fetchall()])
+        lines.modified(["statement_id", "amount", "internal_index", "state", "journal_id"], create=True)
+        self.env["account.bank.statement"].flush_model()
+        self.env.invalidate_all()
