@@ -62,7 +62,7 @@ test: $(TEMPLATE_DB)-exists
 
 SHARED_DATA ?= $(CURDIR)/../shared/data
 BENCH_LINES ?= 10000
-BENCH_BIG_LINES ?= 20000
+BENCH_BIG_LINES ?= 100000
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 define with_db

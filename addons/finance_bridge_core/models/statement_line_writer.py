@@ -252,8 +252,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
         self._insert("account_move", moves, exclude=("statement_line_id",))
         self._insert("account_bank_statement_line", st_lines)
-        cr.execute(SQL("UPDATE account_move SET statement_line_id = l.id FROM account_bank_statement_line l "
-                       "WHERE l.move_id = account_move.id AND l.id = ANY(%s)", line_ids))
+        # By primary key: a join on the statement lines would scan a journal of a million moves.
+        cr.execute(SQL("UPDATE account_move m SET statement_line_id = v.line_id "
+                       "FROM unnest(%s::int[], %s::int[]) AS v(move_id, line_id) WHERE m.id = v.move_id",
+                       move_ids, line_ids))
         self._insert("account_move_line", amls)
         # Odoo's transactional sequence cache must see the numbers taken here.
         for key, seq in counters.items():
