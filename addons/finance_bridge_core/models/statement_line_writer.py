@@ -105,10 +105,17 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
     # ------------------------------------------------------------------ naming
     def _name_allocator(self, journal):
-        """Move names as Odoo's sequence mixin gives them: its format, its period reset, its counter."""
+        """Move names as Odoo's sequence mixin gives them: its format, its period reset, its counter.
+
+        The format of a date's period is looked up once per transaction (Odoo's lookup scans the
+        journal's moves of the period, so doing it per chunk would make large imports quadratic);
+        it lives in the cursor's cache, which a commit or rollback clears, like Odoo's own.
+        """
         Move = self.env["account.move"]
         cache = Move._get_sequence_cache()
-        counters, formats = {}, {}
+        state = self.env.cr.cache.setdefault("finance.bulk.names", {}).setdefault(
+            journal.id, {"formats": {}, "counters": {}})
+        formats, counters = state["formats"], state["counters"]
 
         def name_for(day):
             if day not in formats:
@@ -116,11 +123,11 @@ class FinanceStatementLineWriter(models.AbstractModel):
                 format_string, values = probe._get_next_sequence_format()
                 last = values.pop("seq")
                 key = (format_string.format(**values, seq=0), journal)
-                # Numbers already taken in this transaction (Odoo's cache) or by earlier lines of this batch.
-                counters[key] = max(last, cache.get(key, 0), counters.get(key, 0))
+                counters[key] = max(last, counters.get(key, 0))
                 formats[day] = (key, format_string, values)
             key, format_string, values = formats[day]
-            counters[key] += 1
+            # Numbers taken meanwhile in this transaction through the ORM are in Odoo's cache.
+            counters[key] = max(counters[key], cache.get(key, 0)) + 1
             return format_string.format(**values, seq=counters[key])
 
         return name_for, counters, cache
@@ -257,10 +264,9 @@ class FinanceStatementLineWriter(models.AbstractModel):
                        "FROM unnest(%s::int[], %s::int[]) AS v(move_id, line_id) WHERE m.id = v.move_id",
                        move_ids, line_ids))
         self._insert("account_move_line", amls)
-        # Odoo's transactional sequence cache must see the numbers taken here.
-        for key, seq in counters.items():
-            if key in cache:
-                cache[key] = seq
+        # Odoo's transactional sequence cache must see the numbers taken here (the inserted
+        # posted rows hold the unique index entries, as its own increments do).
+        cache.update(counters)
         env.invalidate_all()
         move_records = env["account.move"].browse(move_ids)
         self._log_creation(move_records)
@@ -323,5 +329,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                             "WHERE statement_id = ANY(%s) ORDER BY statement_id, id", (statements.ids,))
         lines = self.env["account.bank.statement.line"].browse([row[0] for row in self.env.cr.fetchall()])
         lines.modified(["statement_id", "amount", "internal_index", "state", "journal_id"], create=True)
-        self.env["account.bank.statement"].flush_model()
+        # The computes walk every line of the statement: fetch only the fields they read, not every
+        # column of 100,000 lines and their moves.
+        self.env["account.bank.statement"].with_context(prefetch_fields=False).flush_model()
         self.env.invalidate_all()

@@ -191,6 +191,20 @@ class TestStatementLineWriter(FinanceBridgeCase):
                                env=env)
         self.assertTrue(lines.move_id.message_follower_ids)
 
+    def test_interleaved_with_stock_creation_in_one_transaction(self):
+        statement = self.new_statement(self.journal)
+        writer = self.env["finance.statement.line.writer"]
+        day = date(2026, 3, 2)
+        first = writer._create_lines(self.journal, self.vals(self.journal, statement, [(day, "1"), (day, "2")]))
+        stock = self.env["account.bank.statement.line"].create(
+            {"statement_id": statement.id, "journal_id": self.journal.id, "date": day, "payment_ref": "x",
+             "amount": 3.0})
+        last = writer._create_lines(self.journal, self.vals(self.journal, statement, [(day, "4")]))
+        moves = self.env["account.bank.statement.line"].browse(first + stock.ids + last).move_id
+        code = self.journal.code
+        self.assertEqual(moves.mapped("name"), [f"{code}/2026/{n:05d}" for n in (1, 2, 3, 4)])
+        self.assertEqual(statement.balance_end, 10.0)
+
     def test_refusals(self):
         writer = self.env["finance.statement.line.writer"]
         self.company.fiscalyear_lock_date = date(2025, 12, 31)
