@@ -8,9 +8,11 @@ timestamps may differ.
 """
 from datetime import date
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests.common import new_test_user
 
+from ..models import statement_line_writer
 from . import factories
 from .common import FinanceBridgeCase
 
@@ -204,6 +206,16 @@ class TestStatementLineWriter(FinanceBridgeCase):
         code = self.journal.code
         self.assertEqual(moves.mapped("name"), [f"{code}/2026/{n:05d}" for n in (1, 2, 3, 4)])
         self.assertEqual(statement.balance_end, 10.0)
+
+    def test_unknown_extension_goes_through_the_orm(self):
+        # As if mail were an addon whose overrides the writer does not reproduce.
+        run = self.env["finance.sync.run"].create({"connection_id": self.connection.id, "trigger": "manual"})
+        with patch.object(statement_line_writer, "KNOWN_MODULES", statement_line_writer.KNOWN_MODULES - {"mail"}):
+            counts = self.env["finance.statement.ingestion"]._ingest_into_journal(
+                self.journal, self.statement(["5.00", "-2.00"]), run)
+        self.assertEqual(counts["lines_created"], 2)
+        self.assertIn("account.move is extended by mail", run.notes)
+        self.assertEqual(self.lines().move_id.mapped("state"), ["posted", "posted"])
 
     def test_refusals(self):
         writer = self.env["finance.statement.line.writer"]
