@@ -14,6 +14,7 @@ entries, and no line may fall in a locked period. Everything else goes through t
 import re
 from decimal import Decimal
 
+import psycopg2.errors
 from psycopg2.extras import Json, execute_values
 
 from odoo import api, fields, models
@@ -143,6 +144,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
         for model_name in ("account.move", "account.move.line", "account.bank.statement.line",
                            "account.bank.statement", "res.partner"):
             env[model_name].flush_model()
+        # One bulk import per journal at a time. A second one gets LockNotAvailable at once and is
+        # run again later by the worker (lib/concurrency.py) with a fresh snapshot that sees the
+        # numbers the first one took. NO KEY: postings by others into the journal are not blocked.
+        cr.execute("SELECT id FROM account_journal WHERE id = %s FOR NO KEY UPDATE NOWAIT", (journal.id,))
         company = journal.company_id
         company_currency = company.sudo().currency_id
         journal_currency = journal.currency_id or company_currency
@@ -253,7 +258,16 @@ class FinanceStatementLineWriter(models.AbstractModel):
                     "deductible_amount": 100.0,
                 })
 
-        self._insert("account_move", moves, exclude=("statement_line_id",))
+        try:
+            with cr.savepoint(flush=False):
+                self._insert("account_move", moves, exclude=("statement_line_id",))
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != "account_move_unique_name":
+                raise
+            # A transaction that committed after this one began took these numbers (Odoo runs in
+            # REPEATABLE READ): a serialisation failure, so the unit is run again on fresh data.
+            cr.execute("DO $$ BEGIN RAISE EXCEPTION 'journal entry numbers taken by a concurrent import' "
+                       "USING ERRCODE = 'serialization_failure'; END $$")
         self._insert("account_bank_statement_line", st_lines)
         # By primary key: a join on the statement lines would scan a journal of a million moves.
         cr.execute(SQL("UPDATE account_move m SET statement_line_id = v.line_id "

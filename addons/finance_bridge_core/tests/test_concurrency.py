@@ -7,9 +7,12 @@ import threading
 import time
 from datetime import date, timedelta
 
-from odoo import fields
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, api, fields
 from odoo.service.model import retrying
 
+from ..lib.concurrency import run_unit
 from ..lib.json_statement_parser import statement_to_document
 from ..lib.outbox_handlers import register_outbox_handler, unregister_outbox_handler
 from ..lib.provider_registry import registry
@@ -164,3 +167,57 @@ class TestConcurrentWorkers(CommittedCase):
         results = self.run_workers(worker)
         self.msg_ids.extend(results)
         self.assertEqual(len(set(results)), 1)
+
+
+class TestConcurrentBulkWrites(CommittedCase):
+    def _journal(self, salt):
+        base = int(time.time() * 1000) % 10**8 * 10 + salt
+        with self.transaction() as env:
+            company = env.ref("base.main_company")
+            bank = env["res.partner.bank"].create({"acc_number": iban_de(base), "partner_id": company.partner_id.id})
+            journal = env["account.journal"].create({"name": f"bulk {base}", "code": f"K{str(base)[-4:]}",
+                                                     "type": "bank", "bank_account_id": bank.id,
+                                                     "company_id": company.id})
+            return base, journal.id
+
+    @staticmethod
+    def _vals(journal_id, tag, count=3):
+        return [{"journal_id": journal_id, "date": date(2026, 3, 2), "payment_ref": f"{tag}-{n}", "amount": n + 1,
+                 "finance_import_key": f"bulk-{tag}-{n}", "sequence": n + 1} for n in range(count)]
+
+    def test_numbers_taken_after_the_snapshot_are_a_serialisation_failure(self):
+        base, journal_id = self._journal(3)
+        with self.registry.cursor() as late:
+            late_env = api.Environment(late, SUPERUSER_ID, {})
+            late.execute("SELECT count(*) FROM account_move")   # its REPEATABLE READ snapshot starts here
+            with self.transaction() as env:
+                env["finance.statement.line.writer"]._create_lines(env["account.journal"].browse(journal_id),
+                                                                  self._vals(journal_id, f"{base}-early"))
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                late_env["finance.statement.line.writer"]._create_lines(
+                    late_env["account.journal"].browse(journal_id), self._vals(journal_id, f"{base}-late"))
+            late.rollback()
+
+    def test_two_imports_into_one_journal_take_distinct_move_numbers(self):
+        base, journal_id = self._journal(7)
+
+        attempts = []
+
+        def import_lines(env, index):
+            def unit():
+                attempts.append(index)
+                journal = env["account.journal"].browse(journal_id)
+                vals = [{"journal_id": journal_id, "date": date(2026, 3, 2), "payment_ref": f"w{index}-{n}",
+                         "amount": n + 1, "finance_import_key": f"bulk-{base}-{index}-{n}", "sequence": n + 1}
+                        for n in range(3)]
+                ids = env["finance.statement.line.writer"]._create_lines(journal, vals)
+                time.sleep(0.3)   # keep the transaction open while the other worker tries
+                return ids
+            return run_unit(env, unit, attempts=8)
+
+        results = self.run_workers(import_lines, count=2)
+        self.assertGreater(len(attempts), 2, "the second import was refused the journal and ran again")
+        with self.transaction() as env:
+            moves = env["account.bank.statement.line"].browse(results[0] + results[1]).move_id
+            self.assertEqual(len(set(moves.mapped("name"))), 6)
+            self.assertEqual(sorted(moves.mapped("sequence_number")), [1, 2, 3, 4, 5, 6])
