@@ -7,6 +7,7 @@ from odoo.addons.finance_bridge_core.models import file_import, job_progress
 from odoo.addons.finance_bridge_core.tests import factories
 from odoo.addons.finance_bridge_core.tests.committed_case import CommittedCase
 from odoo.modules import module as odoo_module
+from odoo.tests.common import new_test_user
 
 from ..lib import formats
 from ..lib.camt_parser import parse_camt, stream_camt
@@ -85,6 +86,17 @@ class TestCamtStream(FileImportCase):
         self.assertEqual(small.state, "done")
         self.assertFalse(self.env["finance.job.progress"].search([("name", "=", "small.xml")]),
                          "small files do not report progress")
+
+
+    def test_large_original_kept_as_bytes_not_indexed(self):
+        user = new_test_user(self.env, "fb_large_upload", groups="finance_bridge_core.group_treasury_manager,"
+                                                               "account.group_account_manager")
+        data = self.camt(entries=entries(3))
+        with patch.object(file_import, "PROGRESS_MIN_BYTES", 0):
+            record = self.Import.with_user(user)._import_file(data, "big-upload.xml")
+        attachment = record.sudo().attachment_id
+        self.assertEqual((record.state, attachment.mimetype, attachment.raw), ("done", file_import.BANK_FILE_MIMETYPE, data))
+        self.assertFalse(attachment.index_content, "the words of a 100 MB statement are not indexed")
 
 
 class TestProgressSeenByOthers(CommittedCase):

@@ -245,7 +245,7 @@ class FinanceBankConnection(models.Model):
         self.env.cr.execute("""
             SELECT id FROM finance_bank_connection
              WHERE active AND state IN ('active', 'error')
-               AND (next_run IS NULL OR next_run <= (now() AT TIME ZONE 'UTC'))
+               AND (next_run IS NULL OR next_run <= (clock_timestamp() AT TIME ZONE 'UTC'))
              ORDER BY next_run NULLS FIRST, id
              LIMIT %s
              FOR UPDATE SKIP LOCKED""", (limit,))

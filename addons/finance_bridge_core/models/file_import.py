@@ -19,6 +19,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
 # Files from this size on report their progress while they are imported (about 1,500 camt entries).
 PROGRESS_MIN_BYTES = 1024 * 1024
+BANK_FILE_MIMETYPE = "application/vnd.finance-bridge.bank-file"
 
 
 class FinanceFileImport(models.Model):
@@ -45,11 +46,16 @@ class FinanceFileImport(models.Model):
     notes = fields.Text(readonly=True)
 
     def _attach(self, data):
+        """Keep the original as opaque bytes under a type of our own.
+
+        Odoo would guess XML (and store it as text for users without technical rights) and then
+        index every word of a text attachment: hundreds of megabytes for a large statement. A
+        declared vendor type is neither guessed nor indexed, and is always downloaded, never shown.
+        """
         for rec in self:
-            # An explicit type: Odoo would otherwise index the text of a 100 MB statement.
-            mimetype = "application/xml" if data[:64].lstrip().startswith(b"<") else "application/octet-stream"
             rec.attachment_id = self.env["ir.attachment"].sudo().create(
-                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id, "mimetype": mimetype})
+                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
+                 "mimetype": BANK_FILE_MIMETYPE})
 
     @api.model
     def _journal_for(self, account, company, connection=None):

@@ -101,7 +101,7 @@ class FinanceOutboxMessage(models.Model):
         self.flush_model()
         self.env.cr.execute("""
             SELECT id FROM finance_outbox_message
-             WHERE state IN ('queued', 'failed') AND next_attempt <= (now() AT TIME ZONE 'UTC')
+             WHERE state IN ('queued', 'failed') AND next_attempt <= (clock_timestamp() AT TIME ZONE 'UTC')
              ORDER BY next_attempt, id
              LIMIT %s
              FOR UPDATE SKIP LOCKED""", (limit,))
