@@ -36,6 +36,16 @@ def camt(iban, count, start=date(2026, 1, 1)):
             f"</Stmt></BkToCstmrStmt></Document>").encode()
 
 
+def peak_rss_mb():
+    """Peak resident memory of this process image (VmHWM). Not getrusage's ru_maxrss: a child
+    started by fork + exec inherits the parent's high-water mark there."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def setup(env, code, iban):
     eur = env.ref("base.EUR")
     eur.active = True
@@ -77,7 +87,7 @@ def main():
             run = conn.sync_run_ids[:1]
             job = env["finance.job.progress"].search([("name", "=", "big.xml")], limit=1)
             print(f"BIG {run.state} {run.lines_created} {elapsed:.1f} "
-                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
+                  f"{peak_rss_mb():.0f} "
                   f"{job.state} {job.progress:.0f} {job.lines_created}")
         return 0
 
