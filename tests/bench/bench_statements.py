@@ -112,8 +112,8 @@ def main():
         # Exactly the values our import gave its lines (partner, references, details), amounts as floats.
         fresh = list(zip(line_import_keys(stock_journal.bank_account_id.sanitized_acc_number, lines), lines,
                          strict=True))
-        vals = [dict(v, amount=float(v["amount"])) for v in env["finance.statement.ingestion"]._line_vals(
-            stock_journal, stock_journal.currency_id, statement, fresh, 0)]
+        ingestion = env["finance.statement.ingestion"]
+        vals = ingestion._orm_vals(ingestion._line_vals(stock_journal, stock_journal.currency_id, statement, fresh, 0))
         started = time.perf_counter()
         env["account.bank.statement.line"].create(vals)
         env.flush_all()

@@ -230,10 +230,10 @@ def _entry(doc, stmt, entry, currency, events, notes):
     return _tx_lines(doc, entry, currency, booking, doc.date(entry, "ValDt"))
 
 
-def _header_dto(header, day):
+def _header_dto(header, day, source):
     fields_ = {k: v for k, v in header.items() if k not in ("closing_date", "fallback_date")}
     if day is None:
-        raise FormatError([("Stmt " + (header["statement_id"] or ""), "no date for the statement")], None)
+        raise FormatError([("Stmt " + (header["statement_id"] or ""), "no date for the statement")], source)
     return StatementDTO(date=day, lines=(), **fields_)
 
 
@@ -317,11 +317,8 @@ class CamtStream:
     def _chunk(self, header, lines, first, last):
         self.msg_id = header["raw"]["msg_id"]
         day = header["closing_date"] or header["fallback_date"] or (lines[0].booking_date if lines else None)
-        try:
-            statement = _header_dto(header, day)
-        except FormatError as exc:
-            raise FormatError(exc.problems, self.source) from None
-        return StatementChunk(statement=statement, lines=tuple(lines), first=first, last=last)
+        return StatementChunk(statement=_header_dto(header, day, self.source), lines=tuple(lines),
+                              first=first, last=last)
 
 
 def stream_camt(data, source="camt", chunk_size=2000):

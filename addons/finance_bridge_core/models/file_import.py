@@ -116,12 +116,12 @@ class FinanceFileImport(models.Model):
         if fmt.stream:
             reader = fmt.stream(data, filename)
             progress = reporter and (lambda counts: reporter.update(counts, reader.position))
-            counts, notes = self._ingest_chunks(reader, filename, company, connection, progress)
+            counts, notes = self._ingest_statements(reader, filename, company, connection, progress)
             notes = list(reader.notes) + notes
             events = reader.status_events
         else:
             parsed = fmt.parse(data, filename)
-            counts, notes = self._ingest_chunks(chunks_of(parsed), filename, company, connection)
+            counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection)
             notes = list(parsed.notes) + notes
             events = parsed.status_events
         if events:
@@ -130,7 +130,8 @@ class FinanceFileImport(models.Model):
         return counts
 
     @api.model
-    def _ingest_chunks(self, chunks, filename, company, connection, progress=None):
+    def _ingest_statements(self, chunks, filename, company, connection, progress=None):
+        """Each statement of a file (given as chunks) into its journal; returns (counters, notes)."""
         ingestion = self.env["finance.statement.ingestion"]
         counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0}
         notes = []

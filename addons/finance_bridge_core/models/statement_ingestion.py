@@ -180,7 +180,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                     target = self._target_statement(journal, header, run, connection, counts)
                 vals_list = self._line_vals(journal, currency, target, fresh, sequence)
                 sequence += len(vals_list)
-                bulk = self._create_lines(journal, vals_list, run, recompute_statement=False)
+                bulk = self._create_lines(journal, vals_list, run, recompute_statement=False) or bulk
                 counts["lines_created"] += len(vals_list)
             if progress:
                 progress(counts)
@@ -264,9 +264,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         if run:
             run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
         Line = self.env["account.bank.statement.line"].sudo()
-        orm_vals = [dict(v, amount=float(v["amount"]),
-                         **({"amount_currency": float(v["amount_currency"])} if "amount_currency" in v else {}))
-                    for v in vals_list]
+        orm_vals = self._orm_vals(vals_list)
         for start in range(0, len(orm_vals), CREATE_BATCH):
             Line.create(orm_vals[start:start + CREATE_BATCH])
             if len(orm_vals) > CREATE_BATCH:
@@ -275,6 +273,13 @@ class FinanceStatementIngestion(models.AbstractModel):
                 self.env.flush_all()
                 self.env.invalidate_all()
         return False
+
+    @api.model
+    def _orm_vals(self, vals_list):
+        """The same values for ``create()``: its Monetary fields take floats."""
+        return [dict(v, amount=float(v["amount"]),
+                     **({"amount_currency": float(v["amount_currency"])} if "amount_currency" in v else {}))
+                for v in vals_list]
 
     @api.model
     def _currency_ids(self, codes, active_only=False):

@@ -112,9 +112,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
         cache = Move._get_sequence_cache()
         state = self.env.cr.cache.setdefault("finance.bulk.names", {}).setdefault(
             journal.id, {"formats": {}, "counters": {}})
-        formats, counters = state["formats"], state["counters"]
+        formats, counters, prefixes = state["formats"], state["counters"], {}
 
         def name_for(day):
+            """(name, sequence_prefix, sequence_number) of the next move of that date."""
             if day not in formats:
                 probe = Move.new({"journal_id": journal.id, "date": day, "move_type": "entry", "state": "posted"})
                 format_string, values = probe._get_next_sequence_format()
@@ -125,7 +126,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
             key, format_string, values = formats[day]
             # Numbers taken meanwhile in this transaction through the ORM are in Odoo's cache.
             counters[key] = max(counters[key], cache.get(key, 0)) + 1
-            return format_string.format(**values, seq=counters[key])
+            name = format_string.format(**values, seq=counters[key])
+            if key not in prefixes:   # the prefix is the same for every number of a format
+                prefixes[key] = self._split_name(name)[0]
+            return name, prefixes[key], counters[key]
 
         return name_for, counters, cache
 
@@ -184,6 +188,8 @@ class FinanceStatementLineWriter(models.AbstractModel):
         names = [None] * n
         for i in order:
             names[i] = name_for(vals_list[i]["date"])
+        reconcilable = {account.id: account.reconcile or account.account_type in ("asset_cash", "liability_credit_card")
+                        for account in (journal.default_account_id, journal.suspense_account_id)}
 
         moves, st_lines, amls = [], [], []
         for i, vals in enumerate(vals_list):
@@ -197,8 +203,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
             transaction_amount = amount if foreign == journal_currency else amount_currency
             comp = company_amount(amount, day, transaction_amount, foreign)
             partner_id = vals.get("partner_id") or None
-            name = names[i]
-            prefix, number = self._split_name(name)
+            name, prefix, number = names[i]
             move_currency = foreign if foreign_id else journal_currency
             liquidity = {"account_id": journal.default_account_id.id, "currency_id": journal_currency.id,
                          "amount_currency": amount, "balance": comp}
@@ -237,8 +242,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                 "amount_residual": float(residual), "finance_import_key": vals.get("finance_import_key"),
             })
             for offset, line in enumerate((liquidity, counterpart)):
-                account = journal.default_account_id if offset == 0 else journal.suspense_account_id
-                reconcilable = account.reconcile or account.account_type in ("asset_cash", "liability_credit_card")
+                residual_kept = reconcilable[line["account_id"]]
                 balance = line["balance"]
                 amls.append({
                     "id": aml_ids[2 * i + offset], "move_id": move_ids[i], "journal_id": journal.id,
@@ -249,11 +253,11 @@ class FinanceStatementLineWriter(models.AbstractModel):
                     "name": vals.get("payment_ref"), "display_type": "product", "date": day,
                     "debit": balance if balance > 0 else 0, "credit": -balance if balance < 0 else 0,
                     "balance": balance, "amount_currency": line["amount_currency"],
-                    "amount_residual": balance if reconcilable else 0,
-                    "amount_residual_currency": line["amount_currency"] if reconcilable else 0,
+                    "amount_residual": balance if residual_kept else 0,
+                    "amount_residual_currency": line["amount_currency"] if residual_kept else 0,
                     "quantity": 1, "price_unit": 0, "price_subtotal": line["amount_currency"],
                     "price_total": line["amount_currency"], "discount": 0, "is_storno": False,
-                    "reconciled": reconcilable and not balance and not line["amount_currency"],
+                    "reconciled": residual_kept and not balance and not line["amount_currency"],
                     "no_followup": False, "create_date": now, "write_date": now,
                     "deductible_amount": 100.0,
                 })
@@ -292,6 +296,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
     @api.model
     def _split_name(self, name):
+        """(sequence_prefix, sequence_number) of a move name, by Odoo's own regex."""
         probe = self.env["account.move"].new({"name": name})
         regex = probe._make_regex_non_capturing(probe._sequence_fixed_regex.replace(r"?P<seq>", ""))
         matching = re.match(regex, name)
