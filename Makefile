@@ -12,11 +12,12 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples
+.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
 	@echo "make test    - throw-away database, install all addons, run every test (pytest-odoo)"
+	@echo "make adversarial - only the adversarial tests, one summary line per attack class"
 	@echo "make lint    - ruff over addons/ and tests/"
 	@echo "make wheels  - build odoo-addon-<name> wheels into dist/"
 	@echo "make bench   - benchmarks on a throw-away database (prints figures and ratios)"
@@ -59,6 +60,10 @@ test: $(TEMPLATE_DB)-exists
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
 	$(PYTHON) -m pytest -p no:cacheprovider --odoo-database="$$TEST_DB" --odoo-config=$(TEST_CONF) \
 	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests
+
+# The attack classes of the hardening review alone; conftest.py prints "class: N cases, N refused as expected".
+adversarial:
+	@$(MAKE) --no-print-directory test PYTEST_ARGS="-m adversarial $(PYTEST_ARGS)"
 
 SHARED_DATA ?= $(CURDIR)/../shared/data
 BENCH_LINES ?= 10000
