@@ -25,6 +25,7 @@
         "views/file_import_views.xml",
         "views/job_progress_views.xml",
         "views/menus.xml",
+        "views/evidence_retention_views.xml",
     ],
     "demo": ["demo/finance_bridge_demo.xml"],
     "installable": True,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentBatchDTO, PaymentDTO, PostalAddress
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
+from odoo.addons.finance_bridge_core.tests.outbox_sources import queue_message
 
 from . import samples as s
 from .sshd_server import LocalSshd, sshd_available
@@ -96,8 +97,8 @@ class TestFolderChannel(ChannelCase):
             provider.submit_payment_batch(other)
 
     def test_outbox_message_delivers_pain001(self):
-        message = self.env["finance.outbox.message"].enqueue("PAY-9", "payment_batch.submit",
-                                                            batch_to_payload(batch("PAY-9")), connection=self.conn)
+        message = queue_message(self.env, "PAY-9", "payment_batch.submit", batch_to_payload(batch("PAY-9")),
+                                connection=self.conn)
         self.assertTrue(message._process(), message.last_error)
         self.assertEqual(message.result["bank_reference"], "pain001-PAY-9.xml")
         self.assertEqual(message.file_ids.name, "pain001-PAY-9.xml", "the generated file can be downloaded")

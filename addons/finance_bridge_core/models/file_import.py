@@ -12,6 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.errors import FinanceBridgeError, FormatError
+from ..lib.evidence import evidence_writer
 from ..lib.file_formats import chunks_of, detect
 from ..lib.masking import mask_account
 
@@ -53,9 +54,10 @@ class FinanceFileImport(models.Model):
         declared vendor type is neither guessed nor indexed, and is always downloaded, never shown.
         """
         for rec in self:
-            rec.attachment_id = self.env["ir.attachment"].sudo().create(
-                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
-                 "mimetype": BANK_FILE_MIMETYPE})
+            with evidence_writer():
+                rec.attachment_id = self.env["ir.attachment"].sudo().create(
+                    {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
+                     "mimetype": BANK_FILE_MIMETYPE})
 
     @api.model
     def _journal_for(self, account, company, connection=None):

@@ -5,14 +5,15 @@ import time
 import uuid
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib.backoff import retry_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
 from ..lib.dto import PaymentBatchDTO
 from ..lib.errors import ProviderError
+from ..lib.evidence import evidence_writer, writing_evidence
 from ..lib.masking import mask_text
-from ..lib.outbox_handlers import OutboxPermanentError, register_outbox_handler
+from ..lib.outbox_handlers import OutboxPermanentError, payload_digest, register_outbox_handler, source_mismatch
 from ..lib.payment_codec import batch_from_payload
 
 _logger = logging.getLogger(__name__)
@@ -49,12 +50,21 @@ class FinanceOutboxMessage(models.Model):
                                 help="Files generated for the bank (e.g. pain.001), kept for download and evidence.")
     res_model = fields.Char(readonly=True, help="The business document that produced the message.")
     res_id = fields.Integer(readonly=True)
+    payload_sha256 = fields.Char(readonly=True, string="Payload SHA-256",
+                                 help="Digest of the canonical payload when it was queued; checked against the "
+                                      "source document before sending.")
 
     _key_unique = models.Constraint("UNIQUE (key)", "An outbound message with this key exists already.")
 
     @api.model
     def _selection_message_type(self):
         return self.env["finance.addon.registry"]._outbox_types()
+
+    @api.constrains("connection_id", "company_id")
+    def _check_connection_company(self):
+        for msg in self:
+            if msg.connection_id and msg.connection_id.sudo().company_id != msg.company_id:
+                raise ValidationError(_("Message %(key)s: its connection belongs to another company.", key=msg.key))
 
     @api.depends("payload")
     def _compute_payload_preview(self):
@@ -63,26 +73,34 @@ class FinanceOutboxMessage(models.Model):
 
     # ------------------------------------------------------------------ enqueue
     @api.model
-    def enqueue(self, key, message_type, payload, connection=None, record=None, company=None):
+    def _enqueue(self, key, message_type, payload, connection=None, record=None, company=None):
         """Queue a message once. Calling again with the same key returns the first message.
 
+        Server code only (private: ``call_kw`` refuses it; users have no create right): ``record``
+        is the source document (a ``finance.outbox.source``) that vouches for the payload at send time.
         ``INSERT … ON CONFLICT DO NOTHING`` makes two concurrent transactions
         enqueueing the same key end with one row, without an error in either.
         """
-        self.check_access("create")
         if not self.env["finance.addon.registry"]._outbox_handler(message_type):
             raise UserError(_("No handler is installed for outbound messages of type %s.", message_type))
+        if not record or not isinstance(record, self.env.registry["finance.outbox.source"]):
+            raise UserError(_("Outbound message %s needs its source document (a finance.outbox.source).", key))
+        record.ensure_one()
         company = company or (connection.company_id if connection else self.env.company)
+        if connection and connection.sudo().company_id != company:
+            raise UserError(_("Outbound message %(key)s: connection %(conn)s belongs to another company.",
+                              key=key, conn=connection.sudo().display_name))
         self.env.cr.execute("""
             INSERT INTO finance_outbox_message
                 (key, message_type, company_id, connection_id, payload, state, attempts, max_attempts,
-                 next_attempt, correlation_id, res_model, res_id, create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, now() AT TIME ZONE 'UTC', %s, %s, %s, %s, %s,
+                 next_attempt, correlation_id, res_model, res_id, payload_sha256, create_uid, write_uid,
+                 create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, now() AT TIME ZONE 'UTC', %s, %s, %s, %s, %s, %s,
                     now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
             ON CONFLICT (key) DO NOTHING RETURNING id""", (
             key, message_type, company.id, connection.id if connection else None,
             json.dumps(payload, default=str), company.finance_outbox_max_attempts or 8, str(uuid.uuid4()),
-            record._name if record else None, record.id if record else 0, self.env.uid, self.env.uid))
+            record._name, record.id, payload_digest(payload), self.env.uid, self.env.uid))
         row = self.env.cr.fetchone()
         if row:
             message = self.browse(row[0])
@@ -132,6 +150,7 @@ class FinanceOutboxMessage(models.Model):
         try:
             if handler is None:
                 raise OutboxPermanentError(f"no handler installed for {self.message_type}")
+            self._verify_source()
             with self.env.cr.savepoint():
                 result = handler(self) or {}
         except CONCURRENCY_ERRORS:
@@ -152,6 +171,39 @@ class FinanceOutboxMessage(models.Model):
         self._audit_state(previous)
         return True
 
+    def _verify_source(self):
+        """Refuse (permanently) a message its source document does not vouch for, before any handler runs.
+
+        The stored payload, the digest recorded at enqueue and the payload the source re-derives now
+        must agree, and the connection must be the company's: a message forged or changed outside
+        ``_enqueue`` (SQL, import, copy, a server path with sudo) never reaches a bank.
+        """
+        self.ensure_one()
+        reason = None
+        source = None
+        if self.connection_id and self.connection_id.sudo().company_id != self.company_id:
+            reason = "its connection belongs to another company"
+        elif not self.res_model or self.res_model not in self.env.registry or not self.res_id:
+            reason = "it has no source document"
+        else:
+            source = self.env[self.res_model].sudo().browse(self.res_id).exists()
+            if not source or not isinstance(source, self.env.registry["finance.outbox.source"]):
+                reason = f"its source {self.res_model},{self.res_id} does not exist or cannot vouch for messages"
+        if reason is None:
+            try:
+                with self.env.cr.savepoint():
+                    derived = source._finance_outbox_payload(self)
+            except (OutboxPermanentError, UserError) as exc:
+                reason = f"its source refused it: {exc}"
+            else:
+                reason = source_mismatch(self.payload, self.payload_sha256, derived)
+        if reason:
+            self.env["finance.audit.event"]._log(
+                "outbox.refused", self, summary=f"{self.key}: not sent, {reason}",
+                payload={"reason": reason, "source": f"{self.res_model},{self.res_id}",
+                         "payload_sha256": self.payload_sha256}, company=self.company_id)
+            raise OutboxPermanentError(f"not sent: {reason}")
+
     def _audit_state(self, previous, error=None):
         self.env["finance.audit.event"]._log(
             "outbox.state", self, summary=f"{self.key}: {previous} → {self.state}",
@@ -159,9 +211,18 @@ class FinanceOutboxMessage(models.Model):
                      "correlation_id": self.correlation_id})
 
     # ------------------------------------------------------------------ admin actions
+    def _check_admin_action(self):
+        """Buttons change messages with sudo: only treasury managers, only for their companies' messages."""
+        if not self.env.su and not self.env.user.has_group("finance_bridge_core.group_treasury_manager"):
+            raise AccessError(_("Only treasury managers can retry or replay outbound messages."))
+        self.check_access("read")
+        if not self.env.su and not set(self.company_id.ids) <= set(self.env.companies.ids):
+            raise AccessError(_("These outbound messages belong to another company."))
+        return self.sudo()
+
     def action_retry(self):
         """Try a failed message again now, keeping its attempt count."""
-        for msg in self:
+        for msg in self._check_admin_action():
             if msg.state != "failed":
                 raise UserError(_("Only failed messages can be retried (%s is %s).", msg.key, msg.state))
             msg.write({"next_attempt": fields.Datetime.now()})
@@ -174,8 +235,9 @@ class FinanceOutboxMessage(models.Model):
 
         The key stays the same, so the bank (API idempotency key, MsgId)
         still sees one message: replay never creates a second payment.
+        The source document is asked again at send time.
         """
-        for msg in self:
+        for msg in self._check_admin_action():
             if msg.state != "dead":
                 raise UserError(_("Only dead letters can be replayed (%s is %s).", msg.key, msg.state))
             msg.write({"state": "queued", "attempts": 0, "next_attempt": fields.Datetime.now(),
@@ -185,7 +247,7 @@ class FinanceOutboxMessage(models.Model):
         return True
 
     def unlink(self):
-        if any(msg.state in ("sending", "sent") for msg in self):
+        if not writing_evidence() and any(msg.state in ("sending", "sent") for msg in self):
             raise UserError(_("Sent messages are evidence and cannot be deleted."))
         return super().unlink()
 
@@ -201,9 +263,10 @@ def submit_payment_batch(message):
     result = provider.submit_payment_batch(batch)
     content = result.raw.get("content")
     if content:
-        attachment = message.env["ir.attachment"].sudo().create({
-            "name": result.raw.get("file") or f"{batch.msg_id}.xml", "raw": content,
-            "res_model": message._name, "res_id": message.id, "mimetype": "application/xml"})
+        with evidence_writer():
+            attachment = message.env["ir.attachment"].sudo().create({
+                "name": result.raw.get("file") or f"{batch.msg_id}.xml", "raw": content,
+                "res_model": message._name, "res_id": message.id, "mimetype": "application/xml"})
         message.sudo().file_ids = [(4, attachment.id)]
     if not result.accepted:
         if result.retryable:

@@ -1,7 +1,8 @@
 """Payment status events from any source (pain.002, camt.054, API polling, webhooks)."""
 import hashlib
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..lib.dto import PAYMENT_STATUSES, STATUS_LEVELS
 
@@ -95,5 +96,12 @@ class FinanceStatusEvent(models.Model):
         return False
 
     def action_reapply(self):
-        self._apply()
+        """Events are evidence (no write right for users): the button applies them as server code,
+        for treasury managers and their companies only."""
+        if not self.env.su and not self.env.user.has_group("finance_bridge_core.group_treasury_manager"):
+            raise AccessError(_("Only treasury managers can apply status events again."))
+        self.check_access("read")
+        if not self.env.su and not set(self.company_id.ids) <= set(self.env.companies.ids):
+            raise AccessError(_("These status events belong to another company."))
+        self.sudo()._apply()
         return True

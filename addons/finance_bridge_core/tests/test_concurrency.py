@@ -20,6 +20,7 @@ from ..providers.json_folder import JsonFolderProvider
 from .committed_case import CommittedCase
 from .common import make_statement
 from .factories import iban_de
+from .outbox_sources import queue_message
 
 PROCESSED = []
 PROCESSED_LOCK = threading.Lock()
@@ -126,8 +127,7 @@ class TestConcurrentWorkers(CommittedCase):
         PROCESSED.clear()
         with self.transaction() as env:
             for index in range(8):
-                self.msg_ids.append(env["finance.outbox.message"].enqueue(
-                    f"{self.tag}-m{index}", "test.slow_record", {"n": index}).id)
+                self.msg_ids.append(queue_message(env, f"{self.tag}-m{index}", "test.slow_record", {"n": index}).id)
 
         def worker(env, index):
             env["finance.outbox.message"]._cron_process()
@@ -143,8 +143,7 @@ class TestConcurrentWorkers(CommittedCase):
     def test_outbox_claim_skips_locked_message(self):
         with self.transaction() as env:
             for index in range(3):
-                self.msg_ids.append(env["finance.outbox.message"].enqueue(
-                    f"{self.tag}-c{index}", "test.slow_record", {"n": index}).id)
+                self.msg_ids.append(queue_message(env, f"{self.tag}-c{index}", "test.slow_record", {"n": index}).id)
         with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
             from odoo import SUPERUSER_ID, api
             env_a, env_b = api.Environment(cr_a, SUPERUSER_ID, {}), api.Environment(cr_b, SUPERUSER_ID, {})
@@ -160,8 +159,7 @@ class TestConcurrentWorkers(CommittedCase):
 
         def worker(env, index):
             # As in an HTTP request: a serialisation conflict is retried by Odoo's ``retrying``.
-            message_id = retrying(lambda: env["finance.outbox.message"].enqueue(
-                key, "test.slow_record", {"w": index}).id, env)
+            message_id = retrying(lambda: queue_message(env, key, "test.slow_record", {"w": index}).id, env)
             env.cr.commit()
             return message_id
         results = self.run_workers(worker)

@@ -13,6 +13,7 @@ from ..lib.payment_codec import batch_to_payload
 from ..lib.provider_registry import Capability, ConfigField, Provider, registry
 from . import factories
 from .loopback_server import LoopbackHttpMixin, ScriptedServer
+from .outbox_sources import queue_message
 
 
 class LoopbackPaymentProvider(Provider):
@@ -61,8 +62,8 @@ class TestOutbox(LoopbackHttpMixin, TransactionCase):
         self.server.requests.clear()
 
     def enqueue(self, key="MSG-1", **kw):
-        return self.Outbox.enqueue(key, "payment_batch.submit", batch_to_payload(batch(key)),
-                                   connection=self.connection, **kw)
+        return queue_message(self.env, key, "payment_batch.submit", batch_to_payload(batch(key)),
+                             connection=self.connection, **kw)
 
     def test_enqueue_is_idempotent(self):
         first = self.enqueue()
@@ -72,7 +73,7 @@ class TestOutbox(LoopbackHttpMixin, TransactionCase):
 
     def test_unknown_type_refused(self):
         with self.assertRaisesRegex(UserError, "No handler is installed"):
-            self.Outbox.enqueue("K", "nobody.handles.this", {})
+            queue_message(self.env, "K", "nobody.handles.this", {})
 
     def test_sent_through_provider_over_http(self):
         self.server.responses = [(201, {"Content-Type": "application/json"}, b'{"id": "BANK-77"}', 0)]
@@ -124,7 +125,7 @@ class TestOutbox(LoopbackHttpMixin, TransactionCase):
         self.assertEqual(message.state, "failed")
 
     def test_invalid_payload_goes_dead(self):
-        message = self.Outbox.enqueue("BAD", "payment_batch.submit", {"msg_id": "BAD"}, connection=self.connection)
+        message = queue_message(self.env, "BAD", "payment_batch.submit", {"msg_id": "BAD"}, connection=self.connection)
         message._process()
         self.assertEqual(message.state, "dead")
         self.assertIn("payload is invalid", message.last_error)
@@ -145,7 +146,7 @@ class TestOutbox(LoopbackHttpMixin, TransactionCase):
             return {"echo": message.payload["n"]}
         self.addCleanup(unregister_outbox_handler, "test.echo")
         self.assertIn(("test.echo", "Echo"), self.Outbox._selection_message_type())
-        message = self.Outbox.enqueue("echo-1", "test.echo", {"n": 5})
+        message = queue_message(self.env, "echo-1", "test.echo", {"n": 5})
         processed = self.Outbox._process_due(lambda *a, **k: float("inf"))
         self.assertIn(message.id, processed)
         self.assertEqual((message.state, message.result["echo"], seen), ("sent", 5, [5]))

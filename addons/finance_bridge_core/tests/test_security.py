@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError
 from odoo.tests.common import TransactionCase, new_test_user
 
 from . import factories
+from .outbox_sources import queue_message
 
 
 class TestSecurity(TransactionCase):
@@ -15,7 +16,7 @@ class TestSecurity(TransactionCase):
         cls.conn_a = factories.ConnectionFactory(company_id=cls.company_a.id)
         cls.conn_b = factories.ConnectionFactory(company_id=cls.company_b.id)
         cls.env["finance.audit.event"]._log("test.b", summary="b only", company=cls.company_b)
-        cls.env["finance.outbox.message"].enqueue("SEC-B", "payment_batch.submit", {}, company=cls.company_b)
+        queue_message(cls.env, "SEC-B", "payment_batch.submit", {}, company=cls.company_b)
         cls.reader_a = new_test_user(cls.env, "fb_reader_a", groups="finance_bridge_core.group_finance_user",
                                      company_id=cls.company_a.id, company_ids=[(6, 0, cls.company_a.ids)])
         cls.admin_ab = new_test_user(cls.env, "fb_admin_ab", groups="finance_bridge_core.group_connection_admin",

@@ -1,1 +1,1 @@
-from . import file_upload
+from . import evidence_retention, file_upload

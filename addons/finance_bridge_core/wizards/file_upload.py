@@ -1,5 +1,6 @@
 """Upload of statement and status files (several at once, or a zip), any supported format."""
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class FinanceFileUpload(models.TransientModel):
@@ -15,8 +16,34 @@ class FinanceFileUpload(models.TransientModel):
     import_ids = fields.Many2many("finance.file.import", string="Results", readonly=True)
     summary = fields.Text(readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        wizards._check_own_uploads()
+        return wizards
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            self._check_own_uploads()
+        return result
+
+    def _check_own_uploads(self):
+        """Only files the user just uploaded for this wizard: never another record's attachment
+        (an imported file's original would be read, then deleted by ``action_import``)."""
+        if self.env.su:
+            return
+        for wizard in self:
+            for attachment in wizard.sudo().attachment_ids:
+                if (attachment.create_uid != self.env.user or attachment.res_field
+                        or attachment.res_model not in (False, self._name)
+                        or (attachment.res_model == self._name and attachment.res_id not in (0, wizard.id))):
+                    raise AccessError(_("File %(name)s (attachment %(id)s) was not uploaded by you for this "
+                                        "wizard: upload the file itself.", name=attachment.name, id=attachment.id))
+
     def action_import(self):
         self.ensure_one()
+        self._check_own_uploads()
         records = self.env["finance.file.import"]
         for attachment in self.attachment_ids:
             records |= records._import_payload(attachment.raw, attachment.name, "upload", self.connection_id or None)

@@ -7,6 +7,7 @@ from odoo import fields
 from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentBatchDTO, PaymentDTO, PostalAddress
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin, ScriptedServer
+from odoo.addons.finance_bridge_core.tests.outbox_sources import queue_message
 from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase, new_test_user
 
@@ -224,7 +225,7 @@ class TestFraudThroughOrm(ScreeningCase):
         self.assertIn("fraud.duplicate", [h.code for h in self.screen(twins)])
         queued = PaymentBatchDTO(msg_id="OLD-1", debtor_name="Us", debtor_iban="DE02120300000000202051",
                                  created_at=datetime.now(timezone.utc), payments=(self.payment("Some Vendor", e2e="Q"),))
-        self.env["finance.outbox.message"].enqueue("OLD-1", "payment_batch.submit", batch_to_payload(queued))
+        queue_message(self.env, "OLD-1", "payment_batch.submit", batch_to_payload(queued))
         holds = self.screen([self.payment("Some Vendor", e2e="NEW")])
         duplicate = [h for h in holds if h.code == "fraud.duplicate"]
         self.assertIn("in batch OLD-1", duplicate[0].reason)

@@ -1,0 +1,1 @@
+from . import outbox_test_document

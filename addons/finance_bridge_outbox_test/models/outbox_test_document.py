@@ -1,0 +1,43 @@
+"""The smallest real source of outbound messages: the reference implementation of the contract.
+
+Until the payment release workflow (``finance.payment.batch``) exists, the outbox tests queue their
+messages through this document. It does what a real source must do — nothing is faked: it queues a
+message only when released, and at send time re-derives the payload from its own stored content and
+refuses when it is no longer released or the message's company or connection is not its own.
+"""
+from odoo import fields, models
+from odoo.addons.finance_bridge_core.lib.outbox_handlers import OutboxPermanentError
+from odoo.exceptions import UserError
+
+
+class FinanceOutboxTestDocument(models.Model):
+    _name = "finance.outbox.test.document"
+    _inherit = ["finance.outbox.source"]
+    _description = "Outbox test source document (tests only)"
+
+    name = fields.Char(required=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    connection_id = fields.Many2one("finance.bank.connection")
+    message_type = fields.Char(required=True, default="payment_batch.submit")
+    content = fields.Json(help="The payload this document stands behind.")
+    state = fields.Selection([("draft", "Draft"), ("released", "Released"), ("cancelled", "Cancelled")],
+                             default="draft", required=True)
+
+    def _release(self, key=None):
+        """Release and queue the document's message (server code; returns the message)."""
+        self.ensure_one()
+        if self.state == "cancelled":
+            raise UserError(f"{self.name} is cancelled")
+        self.state = "released"
+        return self._finance_outbox_enqueue(key or self.name, self.message_type, self.content,
+                                            connection=self.connection_id or None, company=self.company_id)
+
+    def _finance_outbox_payload(self, message):
+        self.ensure_one()
+        if self.state != "released":
+            raise OutboxPermanentError(f"{self.name} is {self.state}, not released")
+        if message.company_id != self.company_id or message.connection_id != self.connection_id:
+            raise OutboxPermanentError(f"{self.name} was released for another company or connection")
+        if message.message_type != self.message_type:
+            raise OutboxPermanentError(f"{self.name} does not send {message.message_type} messages")
+        return self.content
