@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_payment_injection,
     test_bank_profiles,
     test_camt_parser,
     test_channels,

@@ -73,6 +73,11 @@ class FinanceOutboxMessage(models.Model):
 
     # ------------------------------------------------------------------ enqueue
     @api.model
+    def enqueue(self, *args, **kwargs):
+        """Former public entry point: messages are queued by their source document, never over RPC."""
+        raise AccessError(_("Outbound messages are queued by server code only (their source document)."))
+
+    @api.model
     def _enqueue(self, key, message_type, payload, connection=None, record=None, company=None):
         """Queue a message once. Calling again with the same key returns the first message.
 

@@ -8,7 +8,7 @@ class FinanceSyncRun(models.Model):
     _order = "id desc"
     _rec_name = "correlation_id"
 
-    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade",
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="restrict",
                                     index=True, readonly=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now")], default="cron", readonly=True)

@@ -1,4 +1,6 @@
 from . import (
+    test_adversarial_evidence,
+    test_adversarial_payment_injection,
     test_audit,
     test_concurrency,
     test_dto,

@@ -15,4 +15,4 @@ def source_document(env, key, message_type, payload, connection=None, company=No
 
 def queue_message(env, key, message_type, payload, connection=None, company=None):
     """Create a released source document for ``payload`` and return the message it queued."""
-    return source_document(env, key, message_type, payload, connection, company)._release(key)
+    return source_document(env, key, message_type, payload, connection, company)._release()

@@ -23,19 +23,21 @@ class FinanceOutboxTestDocument(models.Model):
     state = fields.Selection([("draft", "Draft"), ("released", "Released"), ("cancelled", "Cancelled")],
                              default="draft", required=True)
 
-    def _release(self, key=None):
-        """Release and queue the document's message (server code; returns the message)."""
+    def _release(self):
+        """Release and queue the document's message, keyed by its name (server code; returns the message)."""
         self.ensure_one()
         if self.state == "cancelled":
             raise UserError(f"{self.name} is cancelled")
         self.state = "released"
-        return self._finance_outbox_enqueue(key or self.name, self.message_type, self.content,
+        return self._finance_outbox_enqueue(self.name, self.message_type, self.content,
                                             connection=self.connection_id or None, company=self.company_id)
 
     def _finance_outbox_payload(self, message):
         self.ensure_one()
         if self.state != "released":
             raise OutboxPermanentError(f"{self.name} is {self.state}, not released")
+        if message.key != self.name:
+            raise OutboxPermanentError(f"{self.name} did not queue message {message.key}")
         if message.company_id != self.company_id or message.connection_id != self.connection_id:
             raise OutboxPermanentError(f"{self.name} was released for another company or connection")
         if message.message_type != self.message_type:
