@@ -2,27 +2,16 @@
 never becomes a pain.001 in the bank's outbound folder (issue #13, class 1)."""
 import json
 import os
-import shutil
-import tempfile
 
 from odoo.addons.finance_bridge_core.lib.outbox_handlers import payload_digest
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.tests.outbox_sources import queue_message
 
-from .test_channels import ChannelCase, batch
+from .test_channels import FolderChannelCase, batch
 
 
-class TestTamperedPaymentNeverWritten(ChannelCase):
+class TestTamperedPaymentNeverWritten(FolderChannelCase):
     adversarial_class = "payment_injection"
-
-    def setUp(self):
-        super().setUp()
-        self.root = tempfile.mkdtemp(prefix="fb_inject_")
-        self.addCleanup(shutil.rmtree, self.root, True)
-        self.inbound, self.outbound = os.path.join(self.root, "in"), os.path.join(self.root, "out")
-        os.makedirs(self.inbound)
-        os.makedirs(self.outbound)
-        self.conn = self.connect("iso20022_folder", {"inbound_path": self.inbound, "outbound_path": self.outbound})
 
     def tamper(self, message, set_digest):
         forged = batch_to_payload(batch(message.key))

@@ -44,7 +44,9 @@ class ChannelCase(FileImportCase):
         return conn
 
 
-class TestFolderChannel(ChannelCase):
+class FolderChannelCase(ChannelCase):
+    """An active watched-folder connection on fresh inbound and outbound folders."""
+
     def setUp(self):
         super().setUp()
         self.root = tempfile.mkdtemp(prefix="fb_folder_")
@@ -54,6 +56,8 @@ class TestFolderChannel(ChannelCase):
         os.makedirs(self.outbound)
         self.conn = self.connect("iso20022_folder", {"inbound_path": self.inbound, "outbound_path": self.outbound})
 
+
+class TestFolderChannel(FolderChannelCase):
     def drop(self, name, data):
         with open(os.path.join(self.inbound, name), "wb") as handle:
             handle.write(data)

@@ -5,17 +5,14 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from odoo.exceptions import ValidationError
-from odoo.tests.common import TransactionCase
 
 from ..lib.dto import Money, PaymentBatchDTO, PaymentDTO
 from ..lib.outbox_handlers import payload_digest
 from ..lib.payment_codec import batch_to_payload
-from ..lib.provider_registry import registry
 from . import factories
-from .loopback_server import LoopbackHttpMixin, ScriptedServer
 from .outbox_sources import queue_message, source_document
 from .rpc_case import RpcAttackCase
-from .test_outbox import LoopbackPaymentProvider
+from .test_outbox import OutboxLoopbackCase
 
 
 def mallory_payload(msg_id="EVIL-1", amount="99999.00"):
@@ -129,7 +126,7 @@ class TestPaymentInjectionRpc(RpcAttackCase):
             self.assertNoMessage(f"EVIL-COPY-{login}")
 
 
-class TestPaymentInjectionSendTime(LoopbackHttpMixin, TransactionCase):
+class TestPaymentInjectionSendTime(OutboxLoopbackCase):
     """The send-time check: a message its source does not vouch for reaches no bank."""
 
     adversarial_class = "payment_injection"
@@ -137,13 +134,6 @@ class TestPaymentInjectionSendTime(LoopbackHttpMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        factories.bind(cls.env)
-        registry.register(LoopbackPaymentProvider)
-        cls.addClassCleanup(registry.unregister, LoopbackPaymentProvider.key)
-        cls.server = ScriptedServer().__enter__()
-        cls.addClassCleanup(cls.server.__exit__, None, None, None)
-        cls.connection = factories.ConnectionFactory(provider=LoopbackPaymentProvider.key)
-        cls.connection.setting_ids.value = cls.server.url
         cls.company_b = factories.CompanyFactory()
 
     def setUp(self):

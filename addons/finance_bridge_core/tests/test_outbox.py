@@ -43,7 +43,9 @@ def batch(msg_id="MSG-1"):
                              requested_execution_date=datetime(2026, 3, 3).date()),))
 
 
-class TestOutbox(LoopbackHttpMixin, TransactionCase):
+class OutboxLoopbackCase(LoopbackHttpMixin, TransactionCase):
+    """A connection whose provider posts payment batches to a bank simulator on loopback."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -56,6 +58,8 @@ class TestOutbox(LoopbackHttpMixin, TransactionCase):
         cls.connection.setting_ids.value = cls.server.url
         cls.Outbox = cls.env["finance.outbox.message"]
 
+
+class TestOutbox(OutboxLoopbackCase):
     def setUp(self):
         super().setUp()
         self.server.responses.clear()
