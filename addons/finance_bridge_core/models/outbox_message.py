@@ -116,6 +116,9 @@ class FinanceOutboxMessage(models.Model):
         existing = self.sudo().search([("key", "=", key)], limit=1)
         if existing.message_type != message_type:
             raise UserError(_("Key %(key)s is used by a %(type)s message.", key=key, type=existing.message_type))
+        if (existing.res_model, existing.res_id) != (record._name, record.id):
+            raise UserError(_("Key %(key)s is used by a message of another document (%(model)s,%(id)s).",
+                              key=key, model=existing.res_model, id=existing.res_id))
         return existing
 
     # ------------------------------------------------------------------ processing

@@ -199,6 +199,14 @@ class TestPaymentInjectionSendTime(OutboxLoopbackCase):
             "res_id": self.env.user.partner_id.id})
         self.assertRefusedAtSend(message, "cannot vouch")
 
+    def test_key_of_another_documents_message(self):
+        """A second document reusing a key does not take over (or pretend to own) the first one's message."""
+        first = queue_message(self.env, "T-K", "payment_batch.submit", mallory_payload("T-K", "1.00"),
+                              connection=self.connection)
+        with self.assertRaisesRegex(Exception, "another document"):
+            queue_message(self.env, "T-K", "payment_batch.submit", mallory_payload("T-K"), connection=self.connection)
+        self.assertEqual(first.payload["payments"][0]["amount"], "1.00")
+
     def test_connection_of_another_company(self):
         with self.assertRaises(ValidationError):
             self.env["finance.outbox.message"].sudo().create({

@@ -20,7 +20,7 @@ from ..providers.json_folder import JsonFolderProvider
 from .committed_case import CommittedCase
 from .common import make_statement
 from .factories import iban_de
-from .outbox_sources import queue_message
+from .outbox_sources import queue_message, source_document
 
 PROCESSED = []
 PROCESSED_LOCK = threading.Lock()
@@ -156,10 +156,13 @@ class TestConcurrentWorkers(CommittedCase):
 
     def test_concurrent_enqueue_of_same_key_yields_one_message(self):
         key = f"{self.tag}-same"
+        with self.transaction() as env:
+            document_id = source_document(env, key, "test.slow_record", {"w": 1}).id
 
         def worker(env, index):
             # As in an HTTP request: a serialisation conflict is retried by Odoo's ``retrying``.
-            message_id = retrying(lambda: queue_message(env, key, "test.slow_record", {"w": index}).id, env)
+            document = env["finance.outbox.test.document"].browse(document_id)
+            message_id = retrying(lambda: document._release().id, env)
             env.cr.commit()
             return message_id
         results = self.run_workers(worker)

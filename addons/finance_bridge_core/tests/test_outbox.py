@@ -13,7 +13,7 @@ from ..lib.payment_codec import batch_to_payload
 from ..lib.provider_registry import Capability, ConfigField, Provider, registry
 from . import factories
 from .loopback_server import LoopbackHttpMixin, ScriptedServer
-from .outbox_sources import queue_message
+from .outbox_sources import queue_message, source_document
 
 
 class LoopbackPaymentProvider(Provider):
@@ -70,8 +70,10 @@ class TestOutbox(OutboxLoopbackCase):
                              connection=self.connection, **kw)
 
     def test_enqueue_is_idempotent(self):
-        first = self.enqueue()
-        second = self.enqueue()
+        document = source_document(self.env, "MSG-1", "payment_batch.submit", batch_to_payload(batch("MSG-1")),
+                                   connection=self.connection)
+        first = document._release()
+        second = document._release()
         self.assertEqual(first, second)
         self.assertEqual(self.Outbox.search_count([("key", "=", "MSG-1")]), 1)
 
