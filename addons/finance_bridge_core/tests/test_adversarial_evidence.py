@@ -153,6 +153,22 @@ class TestEvidenceRpc(RpcAttackCase):
         self.assertRefused(answer)
         self.assertTrue(self.env["ir.attachment"].sudo().browse(theirs.result).exists())
 
+    def test_forge_by_copy_and_import(self):
+        for login, model, record in (("adv_treasury_a", "finance.file.import", self.file_import),
+                                     ("adv_conn_admin_a", "finance.sync.run", self.sync_run),
+                                     ("adv_treasury_a", "finance.status.event", self.event)):
+            answer = self.call_kw(login, model, "copy", [record.ids])
+            self.assertRefused(answer, f"{login} copy {model}: {answer}")
+        answer = self.call_kw("adv_treasury_a", "finance.file.import", "load",
+                              [["name", "state", "lines_created"], [["forged-load.xml", "done", "12"]]])
+        self.assertTrue(answer.refused or not (answer.result or {}).get("ids"), answer)
+        answer = self.call_kw("adv_conn_admin_a", "finance.sync.run", "load",
+                              [["connection_id/.id", "state"], [[str(self.conn.id), "done"]]])
+        self.assertTrue(answer.refused or not (answer.result or {}).get("ids"), answer)
+        self.assertFalse(self.env["finance.file.import"].sudo().search([("name", "=", "forged-load.xml")]))
+        self.assertEqual(self.env["finance.sync.run"].sudo().search_count([("connection_id", "=", self.conn.id)]), 1)
+        self.assertIntact()
+
     def test_sync_run_write_unlink(self):
         for login in ("adv_conn_admin_a", "admin"):
             for vals in ({"state": "failed", "error": "made up"}, {"lines_created": 0}, {"connection_id": self.conn.id}):

@@ -1,6 +1,7 @@
 """Attack class "payment_injection": nobody but server code puts a message into the outbox, changes
 one, or gets one sent that its source document does not vouch for (issue #13, class 1)."""
 import json
+import xmlrpc.client
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -90,6 +91,20 @@ class TestPaymentInjectionRpc(RpcAttackCase):
                               [{"name": "EVIL-DOC", "state": "released", "content": mallory_payload("EVIL-DOC")}])
         self.assertRefused(answer)
         self.assertNoMessage("EVIL-SRC")
+
+    def test_xmlrpc_entry_point(self):
+        """The same refusals over XML-RPC (``execute_kw``), the other remote entry point."""
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, "adv_treasury_b", "adv_treasury_b", {})
+        self.assertTrue(uid)
+        payload = {"msg_id": "EVIL-XML", "creditor": "Mallory", "amount": "99999.00"}  # XML-RPC has no null
+        for method, args in (("create", [dict(self.forged_vals("EVIL-XML", self.company_b, self.conn_a),
+                                              payload=payload)]),
+                             ("enqueue", ["EVIL-XML", "payment_batch.submit", payload]),
+                             ("_enqueue", ["EVIL-XML", "payment_batch.submit", payload])):
+            with self.assertRaises(xmlrpc.client.Fault) as caught:
+                self.xmlrpc_object.execute_kw(self.env.cr.dbname, uid, "adv_treasury_b", self.MODEL, method, args)
+            self.assertRegex(caught.exception.faultString, "AccessError|not allowed|Private|server code")
+        self.assertNoMessage("EVIL-XML")
 
     def test_write_payload_of_queued_message(self):
         for login in ("adv_treasury_a", "adv_conn_admin_a", "admin"):
