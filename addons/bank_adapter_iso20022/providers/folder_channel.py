@@ -48,6 +48,9 @@ class FolderChannel(OutboundPainMixin, Provider):
         with open(os.path.join(self._dir("inbound_path"), os.path.basename(name)), "rb") as handle:
             return handle.read()
 
+    def inbound_size(self, name):
+        return os.path.getsize(os.path.join(self._dir("inbound_path"), os.path.basename(name)))
+
     def acknowledge(self, name, ok):
         inbound = self._dir("inbound_path")
         target_dir = os.path.join(inbound, "processed" if ok else "failed")

@@ -127,6 +127,10 @@ class SftpChannel(OutboundPainMixin, Provider):
             sftp.getfo(path, buffer)
         return buffer.getvalue()
 
+    def inbound_size(self, name):
+        with self._sftp() as sftp:
+            return sftp.stat(posixpath.join(self.config.get("inbound_dir") or ".", posixpath.basename(name))).st_size
+
     def acknowledge(self, name, ok):
         processed = self.config.get("processed_dir")
         if not processed or not ok:

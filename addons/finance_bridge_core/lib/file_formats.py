@@ -56,8 +56,20 @@ def file_formats():
     return sorted(_FORMATS.values(), key=lambda f: (f.priority, f.name))
 
 
+# Byte order marks and NUL patterns of 16/32-bit encodings: every reader expects UTF-8 or an 8-bit
+# charset, so such a file is refused by name instead of "format not recognised".
+WIDE_ENCODINGS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                  (b"\xfe\xff", "UTF-16"), (b"<\x00?\x00", "UTF-16"), (b"\x00<\x00?", "UTF-16"))
+
+
 def detect(data, filename, is_installed=lambda fmt: True):
     head = data[:4096]
+    for mark, encoding in WIDE_ENCODINGS:
+        if head.startswith(mark):
+            raise FormatError([("file", f"{encoding} encoded: not supported, the bank must send UTF-8 "
+                                        f"(or an 8-bit charset)")], filename)
+    if not data:
+        raise FormatError([("file", "empty file (0 bytes): format not recognised")], filename)
     for fmt in file_formats():
         if is_installed(fmt) and fmt.sniff(head):
             return fmt

@@ -8,6 +8,7 @@ from . import (
     test_outbox,
     test_provider_registry,
     test_pure_helpers,
+    test_safe_archive,
     test_rpc_secrets,
     test_secrets,
     test_security,
