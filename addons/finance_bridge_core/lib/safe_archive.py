@@ -25,7 +25,7 @@ MAX_NAME_LENGTH = 255
 READ_CHUNK = 64 * 1024
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 # Signatures and extensions of archives: an archive inside an archive is refused, not unpacked.
-NESTED_SIGNATURES = ZIP_SIGNATURES + (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!")
+NESTED_SIGNATURES = (*ZIP_SIGNATURES, b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!")
 NESTED_EXTENSIONS = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar", ".jar")
 SUPPORTED_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
 _EOCD = b"PK\x05\x06"

@@ -180,7 +180,7 @@ class FinanceFileImport(models.Model):
                 counts = self._ingest_file(fmt, data, filename, company, connection, reporter)
         except psycopg2.Error:
             raise  # the database's own errors (serialisation, locks) are retried by the caller
-        except Exception as exc:  # noqa: BLE001 - a hostile file must end as a failed record, never a crash
+        except Exception as exc:  # a hostile file must end as a failed record, never a crash
             self.env.invalidate_all()
             if not isinstance(exc, FinanceBridgeError | ValueError | UserError | ValidationError | RecursionError):
                 _logger.warning("%s: unexpected error while reading", filename, exc_info=True)

@@ -13,9 +13,9 @@ XML = b'<?xml version="1.0"?><Document>' + b"<Ntry>x</Ntry>" * 200 + b"</Documen
 
 
 class TestSafeArchive(unittest.TestCase):
-    def refused(self, data, fragment, limits=ArchiveLimits(), member=None):
+    def refused(self, data, fragment, limits=None, member=None):
         with self.assertRaises(FormatError) as caught:
-            extract_archive(data, "in.zip", limits)
+            extract_archive(data, "in.zip", limits or ArchiveLimits())
         text = str(caught.exception)
         self.assertTrue(text.startswith("in.zip: "), text)
         self.assertIn(fragment, text)
