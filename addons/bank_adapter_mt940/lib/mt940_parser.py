@@ -37,7 +37,7 @@ def _balance(data, key):
     return bal if bal is not None and getattr(bal, "amount", None) is not None else None
 
 
-def _decode(data, source="mt940", declared=None):
+def decode_file(data, source="mt940", declared=None):
     """``(text, warnings)``: per-line UTF-8 detection, else the bank's charset (see charset.py)."""
     if len(data) > MAX_BYTES:
         raise FormatError([("file", f"larger than {MAX_BYTES} bytes")], source)
@@ -69,7 +69,7 @@ def _parse_block(block, where, source):
 
 
 def parse_mt940(data, source="mt940"):
-    text = _decode(data, source)[0] if isinstance(data, bytes) else data
+    text = decode_file(data, source)[0] if isinstance(data, bytes) else data
     if ":61:" not in text and ":60F:" not in text and ":62F:" not in text:
         raise FormatError([("file", "no :60F:/:61:/:62F: tag: not an MT940/MT942 file")], source)
     statements = []
