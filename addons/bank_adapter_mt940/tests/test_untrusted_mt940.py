@@ -31,7 +31,7 @@ def mixed(account):
 
 
 class TestMt940Charsets(unittest.TestCase):
-    adversarial_class = "untrusted_files"
+    """The decoder itself, without a database."""
 
     def test_mixed_lines_each_decoded(self):
         text, warnings = decode_mt940(mixed("X1"), "mix.sta")
@@ -54,9 +54,7 @@ class TestMt940Charsets(unittest.TestCase):
             decode_mt940(b"\xe4", "x.sta", declared="klingon")
 
 
-class TestMt940CharsetImport(TransactionCase):
-    adversarial_class = "untrusted_files"
-
+class Mt940ImportCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -68,6 +66,10 @@ class TestMt940CharsetImport(TransactionCase):
     def lines(self):
         return self.env["account.bank.statement.line"].search([("journal_id", "=", self.journal.id)],
                                                               order="amount")
+
+
+class TestMt940CharsetImport(Mt940ImportCase):
+    adversarial_class = "untrusted_files"
 
     def test_mixed_encoding_file_has_no_mojibake(self):
         record = self.env["finance.file.import"]._import_file(mixed(self.account), "mixed.sta")
@@ -83,8 +85,23 @@ class TestMt940CharsetImport(TransactionCase):
         self.assertIn("latin.sta: not UTF-8: line(s) ", record.notes)
         self.assertIn("read as cp1252", record.notes)
 
+    def test_cp1252_undefined_byte_warned(self):
+        data = statement(self.account).format(name1="Caf\x81 Noir", name2=CP1252_NAME).encode("latin-1")
+        record = self.env["finance.file.import"]._import_file(data, "undefined.sta")
+        self.assertEqual(record.state, "done", record.error)
+        self.assertIn("undefined.sta: not UTF-8", record.notes)
+
+
+class TestMt940Utf8Import(Mt940ImportCase):
+
     def test_utf8_file_without_warning(self):
         data = statement(self.account).format(name1=UTF8_NAME, name2=CP1252_NAME).encode("utf-8")
         record = self.env["finance.file.import"]._import_file(data, "utf8.sta")
         self.assertEqual(self.lines().mapped("partner_name"), [UTF8_NAME, CP1252_NAME])
         self.assertFalse(record.notes)
+
+    def test_utf8_bom_file(self):
+        data = b"\xef\xbb\xbf" + statement(self.account).format(name1=UTF8_NAME, name2=CP1252_NAME).encode("utf-8")
+        record = self.env["finance.file.import"]._import_file(data, "bom.sta")
+        self.assertEqual((record.state, record.lines_created), ("done", 2), record.error)
+        self.assertEqual(self.lines().mapped("partner_name"), [UTF8_NAME, CP1252_NAME])
