@@ -59,6 +59,9 @@ class SftpChannel(OutboundPainMixin, Provider):
         ConfigField("outbound_dir", "Outbound directory", "char", default="/inbox"),
         ConfigField("processed_dir", "Move downloaded files to", "char",
                     help="Optional; without it files stay on the server and are skipped by name."),
+        ConfigField("files_charset", "Charset of 8-bit files",
+                    help="MT940 files declare no charset: lines that are not UTF-8 are read in this one "
+                         "(e.g. cp1252, iso-8859-2). Empty: cp1252, with a warning on the import."),
     )
     secret_schema = (SecretField("password", "Password"), SecretField("private_key", "Private key (PEM/OpenSSH)"),
                      SecretField("passphrase", "Private key passphrase"))

@@ -92,6 +92,20 @@ class TestMt940CharsetImport(Mt940ImportCase):
         self.assertIn("undefined.sta: not UTF-8", record.notes)
 
 
+    def test_connection_declared_charset(self):
+        """A bank known to send ISO-8859-2: its connection declares it, Polish names arrive intact."""
+        if "iso20022_folder" not in self.env["finance.bank.connection"]._fields["provider"].get_values(self.env):
+            self.skipTest("no file channel installed")
+        conn = self.env["finance.bank.connection"].create({"name": "PL bank", "provider": "iso20022_folder"})
+        conn.setting_ids.filtered(lambda s: s.key == "files_charset").value = "iso-8859-2"
+        conn.account_ids = [(0, 0, {"journal_id": self.journal.id})]
+        data = statement(self.account).format(name1="Łódź Sp. z o.o.", name2="Wrocław").encode("iso-8859-2")
+        record = self.env["finance.file.import"]._import_file(data, "pl.sta", "folder", conn)
+        self.assertEqual(record.state, "done", record.error)
+        self.assertEqual(self.lines().mapped("partner_name"), ["Łódź Sp. z o.o.", "Wrocław"])
+        self.assertFalse(record.notes)
+
+
 class TestMt940Utf8Import(Mt940ImportCase):
 
     def test_utf8_file_without_warning(self):

@@ -37,6 +37,9 @@ class FileFormat:
     # Optional incremental reader for large files: returns an iterable of StatementChunk with
     # ``format``, ``notes``, ``status_events`` (complete once exhausted), ``position`` and ``size``.
     stream: Callable | None = None
+    # The parser takes ``charset=`` (bytes in no declared encoding, e.g. MT940): the connection's
+    # "files_charset" setting is handed to it.
+    charset_aware: bool = False
 
 
 def chunks_of(parsed):
@@ -48,8 +51,9 @@ def chunks_of(parsed):
 _FORMATS = {}
 
 
-def register_file_format(name, sniff, parse, label="", priority=10, stream=None):
-    _FORMATS[name] = FileFormat(name, sniff, parse, label or name, priority, parse.__module__, stream)
+def register_file_format(name, sniff, parse, label="", priority=10, stream=None, charset_aware=False):
+    _FORMATS[name] = FileFormat(name, sniff, parse, label or name, priority, parse.__module__, stream,
+                                charset_aware)
 
 
 def file_formats():

@@ -210,7 +210,9 @@ class FinanceFileImport(models.Model):
             notes = list(reader.notes) + notes
             events = reader.status_events
         else:
-            parsed = fmt.parse(data, filename)
+            charset = fmt.charset_aware and connection and connection.sudo().setting_ids.filtered(
+                lambda s: s.key == "files_charset").value
+            parsed = fmt.parse(data, filename, charset=charset) if charset else fmt.parse(data, filename)
             counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection)
             notes = list(parsed.notes) + notes
             events = parsed.status_events
