@@ -17,6 +17,7 @@ from odoo.addons.finance_bridge_core.tests.hostile_zip import build_zip, corrupt
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
 
 from . import samples as s
+from .sshd_server import LocalSshd
 from .test_channels import ChannelCase
 from .test_file_import import FileImportCase
 
@@ -243,11 +244,49 @@ class TestUntrustedFolder(ChannelCase):
         self.assertFalse(record.attachment_id, "nothing of it stored")
         self.assertEqual(os.listdir(os.path.join(self.inbound, "failed")), ["huge.zip"])
 
+    def test_archive_with_a_bad_member_not_reimported(self):
+        """A zip whose second member is not a bank file, delivered three times: recorded once."""
+        data = build_zip([("stmt.xml", self.camt()), ("readme.txt", b"not a statement")])
+        for _round in range(3):
+            self.drop("partial.zip", data)
+            self.assertHealthy(self.sync())
+        self.assertEqual(self.failed_records("partial.zip/readme.txt").mapped("state"), ["failed"])
+        self.assertEqual(len(self.failed_records("partial.zip/stmt.xml")), 1, "no duplicate record per delivery")
+        self.assertEqual(len(self.lines()), 1)
+
     def test_deep_json_in_folder(self):
         self.drop("deep.json", b'{"format": "finance_bridge.statement", "version": 1, "statement": '
                   + b"[" * 200000 + b"]" * 200000 + b"}")
         self.assertHealthy(self.sync())
         self.assertIn("nested", self.failed_records("deep.json").error)
+
+
+class TestUntrustedSftp(ChannelCase):
+    """An SFTP server leaves refused files where they are: they must not be imported at every sync."""
+    adversarial_class = "untrusted_files"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sshd = LocalSshd().__enter__()
+        cls.addClassCleanup(cls.sshd.__exit__, None, None, None)
+
+    def test_refused_file_on_server_recorded_once(self):
+        with open(os.path.join(self.sshd.inbound, "enc.zip"), "wb") as handle:
+            handle.write(patch_member(build_zip([("stmt.xml", self.camt())]), "stmt.xml", flags=0x1))
+        conn = self.connect("iso20022_sftp", {
+            "host": "127.0.0.1", "port": str(self.sshd.port), "username": self.sshd.user,
+            "host_key": self.sshd.host_key_line(), "inbound_dir": self.sshd.inbound,
+            "outbound_dir": self.sshd.outbound, "processed_dir": self.sshd.processed,
+        }, {"private_key": self.sshd.client_private_key()})
+        for _round in range(3):
+            run = conn._run_sync("manual")
+            self.commit_hooks()
+            self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(conn.state, "active")
+        records = self.env["finance.file.import"].search([("connection_id", "=", conn.id)])
+        self.assertEqual(records.mapped("state"), ["failed"], "one record, not one per sync")
+        self.assertIn("enc.zip: member stmt.xml: encrypted", records.error)
 
 
 class TestUntrustedXml(UntrustedCase):

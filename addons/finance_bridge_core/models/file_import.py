@@ -58,6 +58,8 @@ class FinanceFileImport(models.Model):
     error = fields.Text(readonly=True)
     notes = fields.Text(readonly=True)
     file_size = fields.Integer(readonly=True, string="Size (bytes)")
+    source_sha256 = fields.Char(readonly=True, index=True,
+                                help="SHA-256 of the file as the channel delivered it (the archive, for its members)")
 
     def _attach(self, data):
         """Keep the original as opaque bytes under a type of our own.
@@ -104,7 +106,8 @@ class FinanceFileImport(models.Model):
         record = self.sudo().create({
             "name": filename, "company_id": company.id, "channel": channel, "state": "failed", "error": error,
             "sha256": digest, "connection_id": connection.id if connection else False,
-            "file_size": len(data) if data is not None else (size or 0)})
+            "file_size": len(data) if data is not None else (size or 0),
+            "source_sha256": self.env.context.get("finance_source_sha256") or digest})
         if data is not None:
             record._attach_failed(data)
         else:
@@ -124,25 +127,25 @@ class FinanceFileImport(models.Model):
     def _import_inbound(self, provider, name, channel, connection):
         """One inbound file of a file channel, refused once and never retried in a loop.
 
-        A file over the size limit is refused before it is read. A file already refused for this
-        connection (same name and size, or same content) is not imported again: the earlier
-        failed record is returned so the channel moves it to ``failed/`` without a new record.
+        A file over the size limit is refused before it is read (and, delivered again with the same
+        name and size, not recorded again). A file whose content was already refused for this
+        connection, wholly or in part (an archive with a failed member), is not imported again:
+        the earlier failed records are returned, so the channel moves it to ``failed/`` (or leaves
+        it on an SFTP server) without a new record.
         """
         Failed = self.sudo().with_context(active_test=False)
+        failed = [("connection_id", "=", connection.id), ("state", "=", "failed")]
         size = provider.inbound_size(name)
-        if size is not None:
-            earlier = Failed.search([("connection_id", "=", connection.id), ("state", "=", "failed"),
-                                     ("name", "=", name), ("file_size", "=", size)], limit=1)
-            if earlier:
-                return earlier
-            if size > self._limit("max_file_bytes"):
-                return self._refuse_unread(name, size, channel, connection)
+        if size is not None and size > self._limit("max_file_bytes"):
+            earlier = Failed.search([*failed, ("name", "=", name), ("file_size", "=", size),
+                                     ("attachment_id", "=", False)], limit=1)
+            return earlier or self._refuse_unread(name, size, channel, connection)
         data = provider.read_inbound(name)
-        earlier = Failed.search([("connection_id", "=", connection.id), ("state", "=", "failed"),
-                                 ("sha256", "=", hashlib.sha256(data).hexdigest())], limit=1)
+        digest = hashlib.sha256(data).hexdigest()
+        earlier = Failed.search([*failed, ("source_sha256", "=", digest)])
         if earlier:
             return earlier
-        return self._import_payload(data, name, channel, connection)
+        return self.with_context(finance_source_sha256=digest)._import_payload(data, name, channel, connection)
 
     @api.model
     def _journal_for(self, account, company, connection=None):
@@ -159,7 +162,8 @@ class FinanceFileImport(models.Model):
         company = company or (connection.company_id if connection else self.env.company)
         digest = hashlib.sha256(data).hexdigest()
         vals = {"name": filename, "company_id": company.id, "channel": channel, "sha256": digest,
-                "connection_id": connection.id if connection else False, "file_size": len(data)}
+                "connection_id": connection.id if connection else False, "file_size": len(data),
+                "source_sha256": self.env.context.get("finance_source_sha256") or digest}
         done = self.sudo().search([("company_id", "=", company.id), ("sha256", "=", digest),
                                    ("state", "=", "done")], limit=1)
         if done:
