@@ -320,6 +320,12 @@ class TestUntrustedXml(UntrustedCase):
         data = with_prolog(self.good(), comment(80 * 1024) + b'<!DOCTYPE Document SYSTEM "file:///etc/hostname">')
         self.refused(data, "system.xml", DTD_REFUSED)
 
+    def test_pain002_dtd_after_comment(self):
+        pain_ns = b"urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
+        data = with_prolog(s.pain002(), b"<!-- " + pain_ns + b" " + b"x" * 80000 + b' -->\n<!DOCTYPE Document '
+                           b'[<!ENTITY e SYSTEM "file:///etc/passwd">]>')
+        self.refused(data, "status.xml", DTD_REFUSED)
+
     def test_xinclude(self):
         data = self.good().replace(b"<Ustrd>Invoice 17</Ustrd>", b'<Ustrd><xi:include xmlns:xi="http://www.w3.org/2001/'
                                    b'XInclude" href="file:///etc/passwd" parse="text"/></Ustrd>')
