@@ -116,27 +116,29 @@ class TestSafeArchive(unittest.TestCase):
         self.assertTrue(is_zip(b"garbage", "X.ZIP"))
         self.assertFalse(is_zip(b"<?xml", "x.xml"))
 
+    def peak_while_refused(self, data):
+        """Peak of Python allocations while ``data`` is refused."""
+        tracemalloc.start()
+        try:
+            with self.assertRaises(FormatError):
+                extract_archive(data, "in.zip")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
     def test_memory_bounded_while_refusing_a_large_archive(self):
         """A 64 MB stored member declared as 1 KB: refused while inflating, never held whole."""
         payload = b"A" * (64 * 1024 * 1024)
         data = patch_member(build_zip([("big.xml", payload)], zipfile.ZIP_STORED), "big.xml", size=1024)
         del payload
-        tracemalloc.start()
-        try:
-            with self.assertRaises(FormatError):
-                extract_archive(data, "in.zip")
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        peak = self.peak_while_refused(data)
         self.assertLess(peak, 4 * 1024 * 1024, f"peak {peak} bytes")
 
     def test_memory_bounded_for_declared_huge_archive(self):
         data = patch_member(build_zip([("big.xml", XML)]), "big.xml", size=2**32 - 1)
-        tracemalloc.start()
-        try:
-            with self.assertRaises(FormatError):
-                extract_archive(data, "in.zip")
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        self.assertLess(peak, 1024 * 1024)
+        self.assertLess(self.peak_while_refused(data), 1024 * 1024)
+
+    def test_memory_bounded_for_a_bomb(self):
+        """30 MB of zeros (about 30 KB packed) refused by ratio before a byte is inflated."""
+        data = build_zip([("zeros.xml", bytes(30 * 1024 * 1024))])
+        self.assertLess(self.peak_while_refused(data), 1024 * 1024)
