@@ -61,7 +61,7 @@ class FinanceFileImport(models.Model):
     source_sha256 = fields.Char(readonly=True, index=True,
                                 help="SHA-256 of the file as the channel delivered it (the archive, for its members)")
 
-    def _attach(self, data):
+    def _attach(self, data, name=None):
         """Keep the original as opaque bytes under a type of our own.
 
         Odoo would guess XML (and store it as text for users without technical rights) and then
@@ -70,7 +70,7 @@ class FinanceFileImport(models.Model):
         """
         for rec in self:
             rec.attachment_id = self.env["ir.attachment"].sudo().create(
-                {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
+                {"name": name or rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
                  "mimetype": BANK_FILE_MIMETYPE})
 
     @api.model
@@ -85,33 +85,29 @@ class FinanceFileImport(models.Model):
         return ArchiveLimits(members=self._limit("members"), member_bytes=self._limit("member_bytes"),
                              total_bytes=self._limit("total_bytes"), ratio=self._limit("ratio"))
 
-    def _attach_failed(self, data):
-        """Keep a refused original only within a size bound: a 2 GB file is not copied into the
-        filestore; its first bytes are kept instead and the record says so."""
-        bound = self._limit("failed_original_bytes")
-        for rec in self:
-            if len(data) <= bound:
-                rec._attach(data)
-                continue
-            rec._attach(data[:FAILED_HEAD_BYTES])
-            rec.attachment_id.name = f"{rec.name}.first-{FAILED_HEAD_BYTES}-bytes"
-            rec.notes = _("Original not kept: %(size)s bytes exceeds %(bound)s; its first %(head)s bytes "
-                          "and its SHA-256 are kept.", size=len(data), bound=bound, head=FAILED_HEAD_BYTES)
-
     @api.model
     def _record_failed(self, filename, error, channel, connection, company, data=None, size=None, digest=None):
-        """A failed-import record (and its audit event) for a file that was refused."""
+        """A failed-import record (and its audit event) for a file that was refused.
+
+        Its original is kept only within a size bound: a 2 GB file is not copied into the filestore;
+        its first bytes are kept instead (or nothing, when it was refused unread) and the record says so.
+        """
         company = company or (connection.company_id if connection else self.env.company)
         digest = digest or (hashlib.sha256(data).hexdigest() if data is not None else False)
+        bound, kept, notes = self._limit("failed_original_bytes"), data, False
+        if data is None:
+            notes = _("Original not read: %(size)s bytes exceeds the limit.", size=size)
+        elif len(data) > bound:
+            kept = data[:FAILED_HEAD_BYTES]
+            notes = _("Original not kept: %(size)s bytes exceeds %(bound)s; its first %(head)s bytes and its "
+                      "SHA-256 are kept.", size=len(data), bound=bound, head=FAILED_HEAD_BYTES)
         record = self.sudo().create({
             "name": filename, "company_id": company.id, "channel": channel, "state": "failed", "error": error,
-            "sha256": digest, "connection_id": connection.id if connection else False,
+            "sha256": digest, "connection_id": connection.id if connection else False, "notes": notes,
             "file_size": len(data) if data is not None else (size or 0),
             "source_sha256": self.env.context.get("finance_source_sha256") or digest})
-        if data is not None:
-            record._attach_failed(data)
-        else:
-            record.notes = _("Original not read: %(size)s bytes exceeds the limit.", size=size)
+        if kept is not None:
+            record._attach(kept, filename if kept is data else f"{filename}.first-{FAILED_HEAD_BYTES}-bytes")
         self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
                                              payload={"error": error, "sha256": digest}, company=company)
         return record
