@@ -197,7 +197,7 @@ class TestUntrustedFolder(ChannelCase):
     def assertHealthy(self, run):
         self.assertEqual(run.state, "done", run.error)
         self.assertEqual(self.conn.state, "active")
-        self.assertFalse(self.conn.next_retry_at if "next_retry_at" in self.conn._fields else False)
+        self.assertEqual((self.conn.consecutive_failures, self.conn.next_retry), (0, False), "no backoff")
 
     def failed_records(self, name):
         return self.env["finance.file.import"].search([("connection_id", "=", self.conn.id), ("name", "=", name)])
