@@ -123,4 +123,3 @@ class TestSyncEngine(FinanceBridgeCase):
         run = self.connection._run_sync()
         self.assertEqual(run.balances_recorded, 1)
         self.assertEqual(self.env["finance.bank.balance"].search([("journal_id", "=", self.journal.id)]).amount, 1.0)
-
