@@ -52,7 +52,7 @@ def check_doctype(element, source=None):
     info = element.getroottree().docinfo
     if info.internalDTD is not None or info.externalDTD is not None or info.doctype or info.system_url \
             or info.public_id:
-        raise FormatError([(f"line {element.sourceline or 1}", DTD_REFUSED)], source)
+        raise FormatError([(f"prolog (before line {element.sourceline or 1})", DTD_REFUSED)], source)
 
 
 def _check_xinclude(element, source):
