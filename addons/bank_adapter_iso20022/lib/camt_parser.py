@@ -261,7 +261,7 @@ class CamtStream:
         outer = inner = None
         buffer, first, statements = [], True, 0
         try:
-            for event, elem in iterparse_xml(stream):
+            for event, elem in iterparse_xml(stream, source=self.source):
                 self.position = stream.tell()
                 if doc is None:
                     doc = self._open(elem)

@@ -26,6 +26,9 @@ class FolderChannel(OutboundPainMixin, Provider):
                     help="Where the bank's files arrive; processed/ and failed/ subfolders are created."),
         ConfigField("outbound_path", "Outbound folder", "path",
                     help="Where pain.001 payment files are written for the bank to collect."),
+        ConfigField("files_charset", "Charset of 8-bit files",
+                    help="MT940 files declare no charset: lines that are not UTF-8 are read in this one "
+                         "(e.g. cp1252, iso-8859-2). Empty: cp1252, with a warning on the import."),
     )
 
     def _dir(self, key):
@@ -47,6 +50,9 @@ class FolderChannel(OutboundPainMixin, Provider):
     def read_inbound(self, name):
         with open(os.path.join(self._dir("inbound_path"), os.path.basename(name)), "rb") as handle:
             return handle.read()
+
+    def inbound_size(self, name):
+        return os.path.getsize(os.path.join(self._dir("inbound_path"), os.path.basename(name)))
 
     def acknowledge(self, name, ok):
         inbound = self._dir("inbound_path")

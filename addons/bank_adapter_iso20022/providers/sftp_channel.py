@@ -59,6 +59,9 @@ class SftpChannel(OutboundPainMixin, Provider):
         ConfigField("outbound_dir", "Outbound directory", "char", default="/inbox"),
         ConfigField("processed_dir", "Move downloaded files to", "char",
                     help="Optional; without it files stay on the server and are skipped by name."),
+        ConfigField("files_charset", "Charset of 8-bit files",
+                    help="MT940 files declare no charset: lines that are not UTF-8 are read in this one "
+                         "(e.g. cp1252, iso-8859-2). Empty: cp1252, with a warning on the import."),
     )
     secret_schema = (SecretField("password", "Password"), SecretField("private_key", "Private key (PEM/OpenSSH)"),
                      SecretField("passphrase", "Private key passphrase"))
@@ -126,6 +129,10 @@ class SftpChannel(OutboundPainMixin, Provider):
         with self._sftp() as sftp:
             sftp.getfo(path, buffer)
         return buffer.getvalue()
+
+    def inbound_size(self, name):
+        with self._sftp() as sftp:
+            return sftp.stat(posixpath.join(self.config.get("inbound_dir") or ".", posixpath.basename(name))).st_size
 
     def acknowledge(self, name, ok):
         processed = self.config.get("processed_dir")

@@ -82,7 +82,7 @@ def corpus(iban):
                                  b'[{"booking_date": "2026-03-02", "amount": "1e3"}]}}',
          "$.statement.lines[0].amount", "failed"),
         ("utf16_camt.xml", good.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
-         "format not recognised", "failed"),
+         "UTF-16 encoded: not supported", "failed"),
     ]
 
 

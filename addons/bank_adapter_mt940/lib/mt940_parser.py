@@ -12,6 +12,7 @@ import mt940
 from odoo.addons.finance_bridge_core.lib.dto import BalanceDTO, Money, StatementDTO, StatementLineDTO
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 
+from .charset import decode_mt940
 from .details_86 import parse_details
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -36,15 +37,11 @@ def _balance(data, key):
     return bal if bal is not None and getattr(bal, "amount", None) is not None else None
 
 
-def _decode(data):
+def decode_file(data, source="mt940", declared=None):
+    """``(text, warnings)``: per-line UTF-8 detection, else the bank's charset (see charset.py)."""
     if len(data) > MAX_BYTES:
-        raise FormatError([("file", f"larger than {MAX_BYTES} bytes")])
-    for encoding in ("utf-8", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FormatError([("file", "cannot be decoded")])
+        raise FormatError([("file", f"larger than {MAX_BYTES} bytes")], source)
+    return decode_mt940(data, source, declared)
 
 
 def _blocks(text):
@@ -72,7 +69,7 @@ def _parse_block(block, where, source):
 
 
 def parse_mt940(data, source="mt940"):
-    text = _decode(data) if isinstance(data, bytes) else data
+    text = decode_file(data, source)[0] if isinstance(data, bytes) else data
     if ":61:" not in text and ":60F:" not in text and ":62F:" not in text:
         raise FormatError([("file", "no :60F:/:61:/:62F: tag: not an MT940/MT942 file")], source)
     statements = []

@@ -1,1 +1,1 @@
-from . import test_mt940
+from . import test_mt940, test_untrusted_mt940

@@ -5,6 +5,7 @@ integers (numbers with a fraction are read as ``Decimal`` as well, never as
 float). Every problem is reported with its JSON path; all problems of a
 document are collected before raising, so one run shows the user everything.
 """
+import itertools
 import json
 import re
 from datetime import date
@@ -19,6 +20,11 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 AMOUNT_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 REFERENCE_KEYS = ("unique_id", "end_to_end_id", "acct_svcr_ref", "ntry_ref", "uetr")
+# The format itself nests 5 levels; ``raw`` objects may add some. Deeper documents are refused
+# before ``json`` recurses into them (thousands of levels raise RecursionError).
+MAX_JSON_DEPTH = 32
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS_RE = re.compile(r"[^\[\]{}]+")
 
 
 class _Collector:
@@ -226,6 +232,17 @@ def parse_statement_document(document, source=None):
     )
 
 
+def _check_depth(text, source):
+    """Refuse a document nested deeper than MAX_JSON_DEPTH (strings removed, brackets counted in C)."""
+    brackets = _NOT_BRACKETS_RE.sub("", _JSON_STRING_RE.sub("", text))
+    if len(brackets) <= MAX_JSON_DEPTH:
+        return
+    steps = (1 if c in "[{" else -1 for c in brackets)
+    depth = max(itertools.accumulate(steps), default=0)
+    if depth > MAX_JSON_DEPTH:
+        raise FormatError([("$", f"nested {depth} levels deep, at most {MAX_JSON_DEPTH} allowed")], source)
+
+
 def parse_statement_json(data, source=None):
     """Parse bytes or text of a canonical JSON statement."""
     if isinstance(data, bytes):
@@ -235,10 +252,15 @@ def parse_statement_json(data, source=None):
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FormatError([("$", f"not UTF-8 (byte {exc.start})")], source) from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise FormatError([("$", f"document larger than {MAX_DOCUMENT_BYTES} bytes")], source)
+    _check_depth(data, source)
     try:
         document = json.loads(data, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise FormatError([(f"line {exc.lineno} column {exc.colno}", exc.msg)], source) from None
+    except RecursionError:
+        raise FormatError([("$", f"nested too deep (at most {MAX_JSON_DEPTH} levels)")], source) from None
     return parse_statement_document(document, source)
 
 

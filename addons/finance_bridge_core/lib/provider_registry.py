@@ -91,6 +91,11 @@ class Provider:
     def read_inbound(self, name):
         raise NotImplementedError
 
+    def inbound_size(self, name):
+        """Size in bytes of an inbound file before it is read (None: unknown), so an oversized
+        file is refused without being loaded into memory."""
+        return None
+
     def acknowledge(self, name, ok):
         raise NotImplementedError
 

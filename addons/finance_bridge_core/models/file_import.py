@@ -4,9 +4,12 @@ A file is imported once per company (same SHA-256 = duplicate, nothing
 done). A file that fails writes nothing but this record, which keeps the
 original and the error naming file, position and reason.
 """
+import contextlib
+import contextvars
 import hashlib
-import io
-import zipfile
+import logging
+
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -15,9 +18,36 @@ from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.evidence import evidence_writer
 from ..lib.file_formats import chunks_of, detect
 from ..lib.masking import mask_account
+from ..lib.safe_archive import ArchiveLimits, extract_archive, is_zip
+
+_logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 500
+# The hash of the file as a channel delivered it (an archive's for its members), set by
+# _import_inbound only: a context key would let an RPC caller forge it and so make a channel skip a
+# good file as "already refused".
+_SOURCE_SHA256 = contextvars.ContextVar("finance_bridge_source_sha256", default=None)
+
+
+@contextlib.contextmanager
+def _delivered_as(digest):
+    token = _SOURCE_SHA256.set(digest)
+    try:
+        yield
+    finally:
+        _SOURCE_SHA256.reset(token)
+
+
+# A failed file's original is kept up to this size; above it only its first bytes and its SHA-256.
+MAX_FAILED_ORIGINAL_BYTES = 25 * 1024 * 1024
+FAILED_HEAD_BYTES = 64 * 1024
+# System parameters that override the limits (bytes, counts); see readme/CONFIGURE.md.
+LIMIT_PARAMS = {"max_file_bytes": ("finance_bridge.max_file_bytes", MAX_FILE_BYTES),
+                "failed_original_bytes": ("finance_bridge.failed_original_max_bytes", MAX_FAILED_ORIGINAL_BYTES),
+                "members": ("finance_bridge.archive_max_members", ArchiveLimits.members),
+                "member_bytes": ("finance_bridge.archive_max_member_bytes", ArchiveLimits.member_bytes),
+                "total_bytes": ("finance_bridge.archive_max_total_bytes", ArchiveLimits.total_bytes),
+                "ratio": ("finance_bridge.archive_max_ratio", ArchiveLimits.ratio)}
 # Files from this size on report their progress while they are imported (about 1,500 camt entries).
 PROGRESS_MIN_BYTES = 1024 * 1024
 BANK_FILE_MIMETYPE = "application/vnd.finance-bridge.bank-file"
@@ -45,8 +75,11 @@ class FinanceFileImport(models.Model):
     status_events = fields.Integer(readonly=True)
     error = fields.Text(readonly=True)
     notes = fields.Text(readonly=True)
+    file_size = fields.Integer(readonly=True, string="Size (bytes)")
+    source_sha256 = fields.Char(readonly=True, index=True,
+                                help="SHA-256 of the file as the channel delivered it (the archive, for its members)")
 
-    def _attach(self, data):
+    def _attach(self, data, name=None):
         """Keep the original as opaque bytes under a type of our own.
 
         Odoo would guess XML (and store it as text for users without technical rights) and then
@@ -56,8 +89,79 @@ class FinanceFileImport(models.Model):
         for rec in self:
             with evidence_writer():
                 rec.attachment_id = self.env["ir.attachment"].sudo().create(
-                    {"name": rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
+                    {"name": name or rec.name, "raw": data, "res_model": self._name, "res_id": rec.id,
                      "mimetype": BANK_FILE_MIMETYPE})
+
+    @api.model
+    def _limit(self, key):
+        """A file limit: its system parameter when set to a positive integer, else its constant."""
+        param, default = LIMIT_PARAMS[key]
+        value = self.env["ir.config_parameter"].sudo().get_param(param)
+        return int(value) if value and str(value).strip().isdigit() and int(value) > 0 else default
+
+    @api.model
+    def _archive_limits(self):
+        return ArchiveLimits(members=self._limit("members"), member_bytes=self._limit("member_bytes"),
+                             total_bytes=self._limit("total_bytes"), ratio=self._limit("ratio"))
+
+    @api.model
+    def _record_failed(self, filename, error, channel, connection, company, data=None, size=None, digest=None):
+        """A failed-import record (and its audit event) for a file that was refused.
+
+        Its original is kept only within a size bound: a 2 GB file is not copied into the filestore;
+        its first bytes are kept instead (or nothing, when it was refused unread) and the record says so.
+        """
+        company = company or (connection.company_id if connection else self.env.company)
+        digest = digest or (hashlib.sha256(data).hexdigest() if data is not None else False)
+        bound, kept, notes = self._limit("failed_original_bytes"), data, False
+        if data is None:
+            notes = _("Original not read: %(size)s bytes exceeds the limit.", size=size)
+        elif len(data) > bound:
+            kept = data[:FAILED_HEAD_BYTES]
+            notes = _("Original not kept: %(size)s bytes exceeds %(bound)s; its first %(head)s bytes and its "
+                      "SHA-256 are kept.", size=len(data), bound=bound, head=FAILED_HEAD_BYTES)
+        record = self.sudo().create({
+            "name": filename, "company_id": company.id, "channel": channel, "state": "failed", "error": error,
+            "sha256": digest, "connection_id": connection.id if connection else False, "notes": notes,
+            "file_size": len(data) if data is not None else (size or 0),
+            "source_sha256": _SOURCE_SHA256.get() or digest})
+        if kept is not None:
+            record._attach(kept, filename if kept is data else f"{filename}.first-{FAILED_HEAD_BYTES}-bytes")
+        self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
+                                             payload={"error": error, "sha256": digest}, company=company)
+        return record
+
+    @api.model
+    def _refuse_unread(self, filename, size, channel="upload", connection=None, company=None):
+        """A file refused by its size alone, before a byte of it is read into memory."""
+        limit = self._limit("max_file_bytes")
+        error = str(FormatError([("file", f"{size} bytes exceeds the limit of {limit}: not read")], filename))
+        return self._record_failed(filename, error, channel, connection, company, size=size)
+
+    @api.model
+    def _import_inbound(self, provider, name, channel, connection):
+        """One inbound file of a file channel, refused once and never retried in a loop.
+
+        A file over the size limit is refused before it is read (and, delivered again with the same
+        name and size, not recorded again). A file whose content was already refused for this
+        connection, wholly or in part (an archive with a failed member), is not imported again:
+        the earlier failed records are returned, so the channel moves it to ``failed/`` (or leaves
+        it on an SFTP server) without a new record.
+        """
+        Failed = self.sudo().with_context(active_test=False)
+        failed = [("connection_id", "=", connection.id), ("state", "=", "failed")]
+        size = provider.inbound_size(name)
+        if size is not None and size > self._limit("max_file_bytes"):
+            earlier = Failed.search([*failed, ("name", "=", name), ("file_size", "=", size),
+                                     ("attachment_id", "=", False)], limit=1)
+            return earlier or self._refuse_unread(name, size, channel, connection)
+        data = provider.read_inbound(name)
+        digest = hashlib.sha256(data).hexdigest()
+        earlier = Failed.search([*failed, ("source_sha256", "=", digest)])
+        if earlier:
+            return earlier
+        with _delivered_as(digest):
+            return self._import_payload(data, name, channel, connection)
 
     @api.model
     def _journal_for(self, account, company, connection=None):
@@ -74,7 +178,8 @@ class FinanceFileImport(models.Model):
         company = company or (connection.company_id if connection else self.env.company)
         digest = hashlib.sha256(data).hexdigest()
         vals = {"name": filename, "company_id": company.id, "channel": channel, "sha256": digest,
-                "connection_id": connection.id if connection else False}
+                "connection_id": connection.id if connection else False, "file_size": len(data),
+                "source_sha256": _SOURCE_SHA256.get() or digest}
         done = self.sudo().search([("company_id", "=", company.id), ("sha256", "=", digest),
                                    ("state", "=", "done")], limit=1)
         if done:
@@ -85,22 +190,25 @@ class FinanceFileImport(models.Model):
         if len(data) >= PROGRESS_MIN_BYTES:
             reporter = self.env["finance.job.progress"].sudo()._start(filename, company, connection, len(data))
         try:
-            if len(data) > MAX_FILE_BYTES:
-                raise FormatError([("file", f"{len(data)} bytes exceeds {MAX_FILE_BYTES}")], filename)
+            limit = self._limit("max_file_bytes")
+            if len(data) > limit:
+                raise FormatError([("file", f"{len(data)} bytes exceeds {limit}")], filename)
             registry = self.env["finance.addon.registry"]
             fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
             vals["file_format"] = fmt.label
             with self.env.cr.savepoint():
                 counts = self._ingest_file(fmt, data, filename, company, connection, reporter)
-        except (FinanceBridgeError, ValueError, UserError, ValidationError) as exc:
+        except psycopg2.Error:
+            raise  # the database's own errors (serialisation, locks) are retried by the caller
+        except Exception as exc:  # a hostile file must end as a failed record, never a crash
             self.env.invalidate_all()
+            if not isinstance(exc, FinanceBridgeError | ValueError | UserError | ValidationError | RecursionError):
+                _logger.warning("%s: unexpected error while reading", filename, exc_info=True)
+            error = str(exc) if isinstance(exc, FinanceBridgeError) else str(FormatError(
+                [("file", f"cannot be read ({type(exc).__name__}: {str(exc)[:300]})")], filename))
             if reporter:
-                reporter.finish("failed", str(exc))
-            record = self.sudo().create(dict(vals, state="failed", error=str(exc)))
-            record._attach(data)
-            self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
-                                                 payload={"error": str(exc), "sha256": digest}, company=company)
-            return record
+                reporter.finish("failed", error)
+            return self._record_failed(filename, error, channel, connection, company, data=data, digest=digest)
         if reporter:
             # Done once the import is committed; a transaction rolled back later loses it all.
             self.env.cr.postcommit.add(lambda: reporter.finish("done", counts=counts))
@@ -122,7 +230,9 @@ class FinanceFileImport(models.Model):
             notes = list(reader.notes) + notes
             events = reader.status_events
         else:
-            parsed = fmt.parse(data, filename)
+            charset = fmt.charset_aware and connection and connection.sudo().setting_ids.filtered(
+                lambda s: s.key == "files_charset").value
+            parsed = fmt.parse(data, filename, charset=charset) if charset else fmt.parse(data, filename)
             counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection)
             notes = list(parsed.notes) + notes
             events = parsed.status_events
@@ -173,24 +283,21 @@ class FinanceFileImport(models.Model):
 
     @api.model
     def _import_payload(self, data, filename, channel="upload", connection=None, company=None):
-        """A file or a zip of files; returns the records, one per file."""
-        if data[:4] != b"PK\x03\x04":
+        """A file or a zip of files; returns the records, one per file.
+
+        An archive is checked and unpacked completely (within ``_archive_limits``) before any member
+        is imported: a hostile archive is one failed record naming the member, and nothing else.
+        """
+        if not is_zip(data, filename):
             return self._import_file(data, filename, channel, connection, company)
-        records = self.browse()
+        limit = self._limit("max_file_bytes")
         try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise FormatError([("zip", f"{len(members)} files, at most {MAX_ZIP_MEMBERS}")], filename)
-            for member in members:
-                if member.file_size > MAX_FILE_BYTES:
-                    raise FormatError([(member.filename, "too large once unpacked")], filename)
-                records |= self._import_file(archive.read(member), f"{filename}/{member.filename}", channel,
-                                             connection, company)
-        except (zipfile.BadZipFile, FormatError) as exc:
-            record = self.sudo().create({"name": filename, "channel": channel, "state": "failed",
-                                         "error": str(exc), "sha256": hashlib.sha256(data).hexdigest(),
-                                         "company_id": (company or self.env.company).id})
-            record._attach(data)
-            records |= record
+            if len(data) > limit:
+                raise FormatError([("archive", f"{len(data)} bytes exceeds {limit}")], filename)
+            members = extract_archive(data, filename, self._archive_limits())
+        except FormatError as exc:
+            return self._record_failed(filename, str(exc), channel, connection, company, data=data)
+        records = self.browse()
+        for member in members:
+            records |= self._import_file(member.data, f"{filename}/{member.name}", channel, connection, company)
         return records

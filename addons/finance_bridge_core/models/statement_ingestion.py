@@ -74,7 +74,7 @@ class FinanceStatementIngestion(models.AbstractModel):
             if name in seen:
                 self.env.cr.postcommit.add(lambda n=name: provider.acknowledge(n, True))
                 continue
-            records = Import._import_payload(provider.read_inbound(name), name, channel, connection)
+            records = Import._import_inbound(provider, name, channel, connection)
             ok = all(r.state != "failed" for r in records)
             for record in records:
                 counts["statements_created"] += record.statements_created

@@ -8,8 +8,8 @@ same transaction as the ingested lines, so a crash re-reads the same files.
 import os
 
 from ..lib.dto import FetchResult
-from ..lib.errors import ProviderError
-from ..lib.json_statement_parser import parse_statement_json
+from ..lib.errors import FormatError, ProviderError
+from ..lib.json_statement_parser import MAX_DOCUMENT_BYTES, parse_statement_json
 from ..lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
 MAX_FILES_PER_SYNC = 200
@@ -54,6 +54,9 @@ class JsonFolderProvider(Provider):
         statements, last = [], cursor
         for name in pending[:limit]:
             path = os.path.join(folder, name)
+            size = os.path.getsize(path)
+            if size > MAX_DOCUMENT_BYTES:  # refused by its size, before it is read into memory
+                raise FormatError([("file", f"{size} bytes exceeds {MAX_DOCUMENT_BYTES}: not read")], name)
             with open(path, "rb") as handle:
                 data = handle.read()
             statement = parse_statement_json(data, source=name)

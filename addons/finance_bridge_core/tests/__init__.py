@@ -11,9 +11,11 @@ from . import (
     test_provider_registry,
     test_pure_helpers,
     test_rpc_secrets,
+    test_safe_archive,
     test_secrets,
     test_security,
     test_statement_line_writer,
     test_status_events,
     test_sync_engine,
+    test_untrusted_json_folder,
 )

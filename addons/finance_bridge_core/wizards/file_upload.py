@@ -45,7 +45,12 @@ class FinanceFileUpload(models.TransientModel):
         self.ensure_one()
         self._check_own_uploads()
         records = self.env["finance.file.import"]
+        limit = records._limit("max_file_bytes")
         for attachment in self.attachment_ids:
+            if attachment.file_size > limit:  # refused by its size, before its bytes are loaded
+                records |= records._refuse_unread(attachment.name, attachment.file_size, "upload",
+                                                  self.connection_id or None)
+                continue
             records |= records._import_payload(attachment.raw, attachment.name, "upload", self.connection_id or None)
         counts = {state: len(records.filtered(lambda r, s=state: r.state == s))
                   for state in ("done", "duplicate", "failed")}
