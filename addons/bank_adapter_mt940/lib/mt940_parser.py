@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import mt940
 
+from odoo.addons.finance_bridge_core.lib.amounts import amount_problem, currency_problem
 from odoo.addons.finance_bridge_core.lib.dto import BalanceDTO, Money, StatementDTO, StatementLineDTO
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 
@@ -20,6 +21,21 @@ MAX_BYTES = 50 * 1024 * 1024
 logging.getLogger("mt940").setLevel(logging.CRITICAL)
 BLOCK_RE = re.compile(r"(?m)^(?=:20:)")
 ENVELOPE_RE = re.compile(r"\{[1-3]:[^}]*\}|\{4:|^-\}$|^-$", re.M)
+TAG_RE = re.compile(r"^:(\d{2}[A-Z]?|NS):")    # :NS: = non-SWIFT field of German banks
+FREE_TEXT_TAGS = ("86",)
+# Digits, then an optional decimal comma (banks send leading zeros and omit ",00"; the
+# magnitude and decimals are checked on the value). A point or apostrophe is a separator: refused.
+SWIFT_AMOUNT_RE = re.compile(r"^\d+(,\d*)?$")
+_AMOUNT = r"(?P<amount>[0-9][0-9.,' ]*)"      # what follows (a trailer such as -}) is not ours
+_BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Za-z]{3})?" + _AMOUNT)
+AMOUNT_FIELDS = {
+    **dict.fromkeys(("60F", "60M", "62F", "62M", "64", "65"), _BALANCE),
+    "34F": re.compile(r"^(?P<ccy>[A-Za-z]{3})(?P<mark>[CD]?)" + _AMOUNT),
+    "90D": re.compile(r"^(?P<count>\d{1,5})(?P<ccy>[A-Za-z]{3})" + _AMOUNT),
+    "90C": re.compile(r"^(?P<count>\d{1,5})(?P<ccy>[A-Za-z]{3})" + _AMOUNT),
+    # 6!n[4!n]2a[1!a]15d: value date, entry date, mark (RC/RD/C/D/EC/ED), funds code, amount.
+    "61": re.compile(r"^\d{6}(\d{4})?(R?[CD]|E[CD])([A-Z](?=\d))?\n?(?P<amount>[0-9.,' ]+)"),
+}
 
 
 def _account(value):
@@ -47,9 +63,77 @@ def _decode(data):
     raise FormatError([("file", "cannot be decoded")])
 
 
-def _blocks(text):
+def _field_lines(field):
+    """The lines of one field with its wrapped continuations joined, then blanks (same line count).
+
+    MT940 fields are one line except :86: (up to 6 lines of free text, joined by details_86) and
+    :61: (subfields 1-8 on the first line, subfield 9 "supplementary details" on a second). Some
+    banks (ING) cut lines at a fixed width, so ``:28C:0000`` / ``0`` is the statement number 00000
+    and a third line of a :61: is the rest of its first line. Nothing is inserted at the join.
+    """
+    tag = TAG_RE.match(field[0]).group(1)
+    if tag in FREE_TEXT_TAGS:
+        return field
+    keep = 2 if tag == "61" and len(field) > 1 else 1
+    head = "".join(line.strip() if i else line.rstrip() for i, line in enumerate(field[:len(field) - keep + 1]))
+    kept = [head, *field[len(field) - keep + 1:]]
+    return kept + [""] * (len(field) - len(kept))
+
+
+def _join_continuations(text):
+    """Every line that does not start a tag continues the field before it (see ``_field_lines``)."""
+    out, field = [], None
+    for line in text.split("\n"):
+        if TAG_RE.match(line):
+            if field:
+                out.extend(_field_lines(field))
+            field = [line]
+        elif field is not None and line.strip() and line.strip() != "-":
+            field.append(line)
+        else:
+            if field:
+                out.extend(_field_lines(field))
+                field = None
+            out.append(line)
+    if field:
+        out.extend(_field_lines(field))
+    return "\n".join(out)
+
+
+def _amount_problem(text, currency):
+    """Why a SWIFT amount (15d: digits, one decimal comma) is not one of ``currency``, or None."""
+    if not SWIFT_AMOUNT_RE.match(text):
+        return f"invalid amount {text!r} (expected digits and a decimal comma, e.g. 1234,56, no separators)"
+    return amount_problem(Decimal(text.replace(",", ".")), currency)
+
+
+def _check_amounts(text, source):
+    """Every amount and currency of the file, with its line: the library would accept ``10,12345``
+    USD, ``usd`` or ``1.234,56`` (read as 1.234) and this suite must not."""
+    problems, currency = [], None
+    for number, line in enumerate(text.split("\n"), start=1):
+        tag = TAG_RE.match(line)
+        if not tag or tag.group(1) not in AMOUNT_FIELDS:
+            currency = None if tag and tag.group(1) == "20" else currency
+            continue
+        match = AMOUNT_FIELDS[tag.group(1)].match(line[tag.end():].strip())
+        if not match:
+            continue    # the library names the malformed field
+        code = match.groupdict().get("ccy") or currency
+        problem = currency_problem(code) if code else None
+        if not problem and tag.group(1) in ("60F", "60M"):
+            currency = code
+        problem = problem or _amount_problem(match["amount"].rstrip(" '"), code)
+        if problem:
+            problems.append((f"line {number} (:{tag.group(1)}:)", problem))
+    if problems:
+        raise FormatError(problems, source)
+
+
+def _blocks(text, source=None):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = ENVELOPE_RE.sub("", text)
+    text = _join_continuations(ENVELOPE_RE.sub("", text))
+    _check_amounts(text, source)
     blocks = [b for b in BLOCK_RE.split(text) if b.strip()]
     return [b for b in blocks if ":61:" in b or ":60F:" in b or ":60M:" in b or ":62F:" in b or ":34F:" in b]
 
@@ -77,7 +161,7 @@ def parse_mt940(data, source="mt940"):
         raise FormatError([("file", "no :60F:/:61:/:62F: tag: not an MT940/MT942 file")], source)
     statements = []
     offset_line = 1
-    for index, block in enumerate(_blocks(text), start=1):
+    for index, block in enumerate(_blocks(text, source), start=1):
         where = f"statement {index} (line {offset_line})"
         offset_line += block.count("\n")
         parsed = _parse_block(block, where, source)

@@ -94,7 +94,8 @@ class FinanceFileImport(models.Model):
             self.env.invalidate_all()
             if reporter:
                 reporter.finish("failed", str(exc))
-            record = self.sudo().create(dict(vals, state="failed", error=str(exc)))
+            error = str(exc) if str(exc).startswith(filename) else f"{filename}: {exc}"
+            record = self.sudo().create(dict(vals, state="failed", error=error))
             record._attach(data)
             self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
                                                  payload={"error": str(exc), "sha256": digest}, company=company)
@@ -166,6 +167,8 @@ class FinanceFileImport(models.Model):
                 done[key] += result[key]
             if result.get("continuity_gaps"):
                 notes.append(f"{label}: continuity gap")
+            if result.get("balance_mismatch"):
+                notes.append(f"{label}: flagged, {result['balance_mismatch']}")
             ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
         return counts, notes
 
