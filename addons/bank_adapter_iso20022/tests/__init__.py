@@ -1,4 +1,5 @@
 from . import (
+    test_amount_attacks,
     test_bank_profiles,
     test_camt_parser,
     test_channels,

@@ -20,7 +20,10 @@ MAX_BYTES = 50 * 1024 * 1024
 # reaches the user as a FormatError naming the statement, so its own chatter is silenced.
 logging.getLogger("mt940").setLevel(logging.CRITICAL)
 BLOCK_RE = re.compile(r"(?m)^(?=:20:)")
-ENVELOPE_RE = re.compile(r"\{[1-3]:[^}]*\}|\{4:|^-\}$|^-$", re.M)
+ENVELOPE_RE = re.compile(r"\{[1-3]:[^}]*\}|\{4:|^-\}$|^-$|^\}$", re.M)
+# ING closes a statement with an :86: of its own (/SUM/ counts and totals) after :62F:/:64:/:65:; the
+# library would append it to the last transaction's details.
+STATEMENT_86_RE = re.compile(r"(?ms)^(:6[245][FM]?:[^\n]*\n)(:86:.*?)(?=^:\d{2}[A-Z]?:|\Z)")
 TAG_RE = re.compile(r"^:(\d{2}[A-Z]?|NS):")    # :NS: = non-SWIFT field of German banks
 FREE_TEXT_TAGS = ("86",)
 # Digits, then an optional decimal comma (banks send leading zeros and omit ",00"; the
@@ -28,6 +31,7 @@ FREE_TEXT_TAGS = ("86",)
 SWIFT_AMOUNT_RE = re.compile(r"^\d+(,\d*)?$")
 _AMOUNT = r"(?P<amount>[0-9][0-9.,' ]*)"      # what follows (a trailer such as -}) is not ours
 _BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Za-z]{3})?" + _AMOUNT)
+AMOUNT_LENGTH = {"61": 15, "90D": 15, "90C": 15}     # what the library reads; balances: 16
 AMOUNT_FIELDS = {
     **dict.fromkeys(("60F", "60M", "62F", "62M", "64", "65"), _BALANCE),
     "34F": re.compile(r"^(?P<ccy>[A-Za-z]{3})(?P<mark>[CD]?)" + _AMOUNT),
@@ -109,32 +113,47 @@ def _amount_problem(text, currency):
 
 def _check_amounts(text, source):
     """Every amount and currency of the file, with its line: the library would accept ``10,12345``
-    USD, ``usd`` or ``1.234,56`` (read as 1.234) and this suite must not."""
-    problems, currency = [], None
-    for number, line in enumerate(text.split("\n"), start=1):
+    USD, ``usd`` or ``1.234,56`` (read as 1.234) and this suite must not. Returns the text with
+    zero-padded amounts longer than the library reads (it cuts them) shortened to their value."""
+    problems, currency, lines = [], None, text.split("\n")
+    for number, line in enumerate(lines, start=1):
         tag = TAG_RE.match(line)
         if not tag or tag.group(1) not in AMOUNT_FIELDS:
             currency = None if tag and tag.group(1) == "20" else currency
             continue
-        match = AMOUNT_FIELDS[tag.group(1)].match(line[tag.end():].strip())
+        value = line[tag.end():]
+        offset = tag.end() + len(value) - len(value.lstrip())
+        match = AMOUNT_FIELDS[tag.group(1)].match(value.strip())
         if not match:
             continue    # the library names the malformed field
         code = match.groupdict().get("ccy") or currency
         problem = currency_problem(code) if code else None
         if not problem and tag.group(1) in ("60F", "60M"):
             currency = code
-        problem = problem or _amount_problem(match["amount"].rstrip(" '"), code)
+        raw = match["amount"].rstrip(" '")
+        problem = problem or _amount_problem(raw, code)
+        limit = AMOUNT_LENGTH.get(tag.group(1), 16)
+        if not problem and len(raw) > limit:
+            short = raw.lstrip("0")
+            short = "0" + short if not short or short[0] == "," else short
+            if len(short) > limit:
+                problem = f"amount {raw!r} is longer than {limit} characters (SWIFT 15d)"
+            else:
+                at = offset + match.start("amount")
+                lines[number - 1] = line[:at] + short + line[at + len(raw):]
         if problem:
             problems.append((f"line {number} (:{tag.group(1)}:)", problem))
     if problems:
         raise FormatError(problems, source)
+    return "\n".join(lines)
 
 
 def _blocks(text, source=None):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _join_continuations(ENVELOPE_RE.sub("", text))
-    _check_amounts(text, source)
-    blocks = [b for b in BLOCK_RE.split(text) if b.strip()]
+    text = _check_amounts(text, source)
+    blocks = [STATEMENT_86_RE.sub(lambda m: m.group(1) + "\n" * m.group(2).count("\n"), b)
+              for b in BLOCK_RE.split(text) if b.strip()]
     return [b for b in blocks if ":61:" in b or ":60F:" in b or ":60M:" in b or ":62F:" in b or ":34F:" in b]
 
 

@@ -1,1 +1,5 @@
-from . import test_mt940
+from . import (
+    test_amount_attacks,
+    test_mt940,
+    test_peer_variants,
+)

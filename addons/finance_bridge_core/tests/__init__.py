@@ -1,4 +1,5 @@
 from . import (
+    test_amount_attacks,
     test_audit,
     test_concurrency,
     test_dto,
