@@ -8,4 +8,5 @@ from . import (
     test_large_files,
     test_pain001_writer,
     test_pain002_parser,
+    test_peer_variants,
 )
