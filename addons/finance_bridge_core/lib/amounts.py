@@ -67,7 +67,7 @@ def amount_problem(amount, currency, decimal_places=None):
         shown = str(amount) if len(str(amount)) <= 40 else f"of {len(amount.as_tuple().digits)} digits"
         return f"amount {shown} is out of range (|amount| < 10^15)"
     places = decimal_places if decimal_places is not None else MINOR_UNITS.get(currency)
-    if places is not None and decimals_of(amount) > places:
+    if places is not None and -amount.as_tuple().exponent > places and decimals_of(amount) > places:
         return f"amount {amount:f} has more decimals than {currency} allows ({places})"
     return None
 

@@ -294,7 +294,6 @@ class FinanceStatementIngestion(models.AbstractModel):
         Returns whether the bulk writer was used (its statement recompute may then be deferred).
         """
         writer = self.env["finance.statement.line.writer"].sudo()
-        writer._check_line_amounts(journal, vals_list)
         refusal = writer._refusal(journal, [v["date"] for v in vals_list])
         if refusal is None:
             for start in range(0, len(vals_list), BULK_BATCH):
@@ -304,6 +303,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         _logger.info("statement lines of %s created through the ORM: %s", journal.code, refusal)
         if run:
             run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
+        writer._check_line_amounts(journal, vals_list)     # the bulk writer checks its own
         Line = self.env["account.bank.statement.line"].sudo()
         orm_vals = self._orm_vals(vals_list)
         for start in range(0, len(orm_vals), CREATE_BATCH):

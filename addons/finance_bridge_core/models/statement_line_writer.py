@@ -121,11 +121,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
                                                journal=journal.code, why=problem))
 
     @api.model
-    def _check_balanced(self, journal, vals, lines, company_currency):
+    def _check_balanced(self, journal, vals, lines, quantum):
         """The two move lines of a statement line: rounded to the company currency, debit = credit."""
-        places = company_currency.decimal_places
         balances = [line["balance"] for line in lines]
-        if any(b != b.quantize(Decimal(1).scaleb(-places)) for b in balances) or sum(balances) != 0:
+        if any(b != b.quantize(quantum) for b in balances) or sum(balances) != 0:
             raise UserError(self.env._("Statement line %(ref)s of journal %(journal)s refused: its journal entry "
                                        "would not balance (%(lines)s)", ref=vals.get("finance_import_key")
                                        or vals.get("payment_ref"), journal=journal.code,
@@ -196,6 +195,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
             {journal_currency.id, company_currency.id} | {v["foreign_currency_id"] for v in vals_list
                                                            if v.get("foreign_currency_id")})}
         rates = {}
+        quantum = Decimal(1).scaleb(-company_currency.decimal_places)
 
         def company_amount(amount, day, transaction_amount, foreign):
             if journal_currency == company_currency:
@@ -241,7 +241,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                          "amount_currency": amount, "balance": comp}
             counterpart = {"account_id": journal.suspense_account_id.id, "currency_id": foreign.id,
                            "amount_currency": -transaction_amount, "balance": -comp}
-            self._check_balanced(journal, vals, (liquidity, counterpart), company_currency)
+            self._check_balanced(journal, vals, (liquidity, counterpart), quantum)
             total_currency = sum((line["amount_currency"] for line in (liquidity, counterpart)
                                   if line["balance"] > 0), Decimal(0))
             total = sum((line["balance"] for line in (liquidity, counterpart) if line["balance"] > 0), Decimal(0))
