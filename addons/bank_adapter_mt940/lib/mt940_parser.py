@@ -27,7 +27,7 @@ STATEMENT_86_RE = re.compile(r"(?ms)^(:6[245][FM]?:[^\n]*\n)(:86:.*?)(?=^:\d{2}[
 # :61: customer references that only say where the reference is (ING: EREF/PREF/MARF = "see :86:").
 PLACEHOLDER_REFS = (None, "NONREF", "EREF", "PREF", "MARF")
 TAG_RE = re.compile(r"^:(\d{2}[A-Z]?|NS):")    # :NS: = non-SWIFT field of German banks
-FREE_TEXT_TAGS = ("86",)
+FREE_TEXT_TAGS = ("86", "NS")     # multi-line by definition: information to account owner, non-SWIFT
 # Digits, then an optional decimal comma (banks send leading zeros and omit ",00"; the
 # magnitude and decimals are checked on the value). A point or apostrophe is a separator: refused.
 SWIFT_AMOUNT_RE = re.compile(r"^\d+(,\d*)?$")
@@ -92,8 +92,9 @@ def _decode(data):
 def _field_lines(field):
     """The lines of one field with its wrapped continuations joined, then blanks (same line count).
 
-    MT940 fields are one line except :86: (up to 6 lines of free text, joined by details_86) and
-    :61: (subfields 1-8 on the first line, subfield 9 "supplementary details" on a second). Some
+    MT940 fields are one line except :86: (up to 6 lines of free text, joined by details_86), the
+    non-SWIFT :NS: (one numbered line per item) and :61: (subfields 1-8 on the first line,
+    subfield 9 "supplementary details" on a second). Some
     banks (ING) cut lines at a fixed width, so ``:28C:0000`` / ``0`` is the statement number 00000
     and a third line of a :61: is the rest of its first line. Nothing is inserted at the join.
     """
