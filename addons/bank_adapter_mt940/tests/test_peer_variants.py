@@ -49,6 +49,14 @@ class TestMt940PeerVariants(TransactionCase):
         line = parse("ing_wrapped_fields.sta")[0].lines[-1]
         self.assertNotIn("SUM", line.raw.get("details_86", ""))
 
+    def test_any_single_line_field_wrapped(self):
+        # Fixed-width cutting can hit any field, not only :28C: (here :25:, :60F: and :62F:).
+        text = (":20:WRAP-1\n:25:NL20INGB00012\n34567\n:28C:00003/1\n:60F:C260301EUR1250,\n40\n"
+                ":61:2603020302D50,00NTRFNONREF\n:86:Rent\n:62F:C260302EU\nR1200,40\n-\n")
+        (stmt,) = parse_mt940(text.encode(), "wrapped.sta")
+        self.assertEqual((stmt.account, stmt.opening_balance, stmt.closing_balance, stmt.sequence),
+                         ("NL20INGB0001234567", Decimal("1250.40"), Decimal("1200.40"), 3))
+
     def test_zero_padded_amount_longer_than_15_characters(self):
         (stmt,) = parse("leading_zeros.sta")
         self.assertEqual([line.amount.amount for line in stmt.lines], [Decimal("-120.50")])
