@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
+from odoo.addons.finance_bridge_core.lib.amounts import currency_problem
 from odoo.addons.finance_bridge_core.lib.dto import BalanceDTO, Money, StatementDTO, StatementLineDTO, StatusEventDTO
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 from odoo.addons.finance_bridge_core.lib.file_formats import StatementChunk
@@ -36,11 +37,15 @@ class CamtResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _signed(amount, indicator, reversal=False):
-    negative = indicator == "DBIT"
-    if reversal:
-        negative = not negative
-    return -amount if negative else amount
+def _signed(amount, indicator):
+    """The amount with the sign of its credit/debit indicator, reversals included.
+
+    ISO 20022 (camt.053 message definition, ReversalIndicator usage rule): the indicator of a
+    reversal entry is the opposite of the original's — "a debit entry used to reverse a credit
+    entry" carries DBIT — so CdtDbtInd already gives the reversal's own direction and RvslInd must
+    not flip it again (a DBIT reversal is money leaving the account).
+    """
+    return -amount if indicator == "DBIT" and amount else amount
 
 
 def _party(doc, tx, role):
@@ -68,7 +73,7 @@ def _balances(doc, stmt, account, currency, notes):
         code = doc.text(bal, "Tp/CdOrPrtry/Cd", "Tp/Cd")
         if code not in BALANCE_CODES:
             continue
-        amount, ccy = doc.amount(bal)
+        amount, ccy = doc.amount(bal, currency=currency)
         ccy = ccy or currency
         day = doc.date(bal, "Dt")
         if ccy != currency:
@@ -86,11 +91,11 @@ def _balances(doc, stmt, account, currency, notes):
 
 def _tx_lines(doc, entry, currency, booking, value_date):
     """One statement line per transaction of a batch entry, or one for the entry."""
-    entry_amount, entry_ccy = doc.amount(entry)
+    entry_amount, entry_ccy = doc.amount(entry, currency=currency)
     indicator = doc.text(entry, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise FormatError([(doc.where(entry), f"CdtDbtInd {indicator!r} is not CRDT or DBIT")], doc.source)
-    reversal = (doc.text(entry, "RvslInd") or "").lower() == "true"
+    reversal = (doc.text(entry, "RvslInd") or "").lower() == "true"   # kept in raw, sign unchanged
     entry_ref = doc.text(entry, "AcctSvcrRef")
     txs = doc.all(entry, "NtryDtls/TxDtls")
     def tx_amount_node(tx):
@@ -107,17 +112,17 @@ def _tx_lines(doc, entry, currency, booking, value_date):
     lines = []
     for index, (tx, own_amount) in enumerate(groups):
         if own_amount:
-            amount, ccy = doc.amount(tx_amount_node(tx), None)
+            amount, ccy = doc.amount(tx_amount_node(tx), None, currency)
             tx_indicator = doc.text(tx, "CdtDbtInd") or indicator
         else:
             amount, ccy, tx_indicator = entry_amount, entry_ccy, indicator
         ccy = ccy or entry_ccy or currency
-        signed = _signed(amount, tx_indicator, reversal)
+        signed = _signed(amount, tx_indicator)
         refs = {}
         counterparty = (None, None, None, None)
         remit_u = remit_s = None
         foreign = None
-        raw = {"entry_ref": entry_ref}
+        raw = {"entry_ref": entry_ref, "reversal": reversal}
         if len(txs) > 1 and not split:
             raw["batch"] = [{k: doc.text(t, f"Refs/{k}") for k in ("EndToEndId", "InstrId", "AcctSvcrRef")}
                             for t in txs]
@@ -192,6 +197,8 @@ def _statement_header(doc, container, stmt, notes):
         raise FormatError([(doc.where(stmt), "Acct/Id has no IBAN or other id")], source)
     account = account.replace(" ", "").upper()
     currency = doc.text(stmt, "Acct/Ccy")
+    if currency and currency_problem(currency):
+        raise FormatError([(doc.where(doc.one(stmt, "Acct/Ccy")), currency_problem(currency))], source)
     if not currency:
         first = doc.one(stmt, "Ntry/Amt") if doc.one(stmt, "Ntry/Amt") is not None else doc.one(stmt, "Bal/Amt")
         currency = first.get("Ccy") if first is not None else None

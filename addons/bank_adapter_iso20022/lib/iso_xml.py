@@ -2,6 +2,7 @@
 import re
 from decimal import Decimal, InvalidOperation
 
+from odoo.addons.finance_bridge_core.lib.amounts import amount_problem, currency_problem
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 from odoo.addons.finance_bridge_core.lib.safe_xml import parse_xml
 
@@ -54,7 +55,9 @@ class IsoDoc:
             node = node.getparent()
         return "/".join(reversed(parts))
 
-    def amount(self, node, path="Amt"):
+    def amount(self, node, path="Amt", currency=None):
+        """(Decimal, Ccy) of an amount element; its Ccy (else ``currency``) must be ISO 4217 and
+        the amount within that currency's minor units and the magnitude bound (lib/amounts.py)."""
         element = self.one(node, path) if path else node
         if element is None or not element.text:
             raise FormatError([(self.where(node), f"{path} is missing")], self.source)
@@ -62,9 +65,15 @@ class IsoDoc:
         if not AMOUNT_RE.match(text):
             raise FormatError([(self.where(element), f"invalid amount {text!r}")], self.source)
         try:
-            return Decimal(text), element.get("Ccy")
+            value = Decimal(text)
         except InvalidOperation:
             raise FormatError([(self.where(element), f"invalid amount {text!r}")], self.source) from None
+        ccy = element.get("Ccy")
+        code = ccy if ccy is not None else currency
+        problem = (currency_problem(code) if code is not None else None) or amount_problem(value, code)
+        if problem:
+            raise FormatError([(self.where(element), problem)], self.source)
+        return value, ccy
 
     def date(self, node, path):
         """A bank-local date from <X><Dt> or <X><DtTm> (the timestamp's own local date)."""

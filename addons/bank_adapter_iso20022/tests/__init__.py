@@ -1,5 +1,6 @@
 from . import (
     test_adversarial_payment_injection,
+    test_amount_attacks,
     test_bank_profiles,
     test_camt_parser,
     test_channels,
@@ -8,4 +9,5 @@ from . import (
     test_large_files,
     test_pain001_writer,
     test_pain002_parser,
+    test_peer_variants,
 )

@@ -1,11 +1,28 @@
 """Small ISO 20022 documents written for these tests."""
 import pathlib
+import re
+from decimal import Decimal, InvalidOperation
 
 SHARED = pathlib.Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
+NTRY_RE = re.compile(r"<Ntry>.*?<Amt Ccy=\"[^\"]*\">([^<]*)</Amt><CdtDbtInd>(\w+)</CdtDbtInd>.*?<Sts><Cd>(\w+)</Cd>", re.S)
+
+
+def closing_of(opening, entries):
+    """The closing balance that makes a statement add up (opening + booked entries); 88.00 when the
+    figures are not numbers (files meant to be refused for that)."""
+    try:
+        total = sum((Decimal(a) * (-1 if ind == "DBIT" else 1) for a, ind, status in NTRY_RE.findall(entries)
+                     if status == "BOOK"), Decimal(0))
+        return f"{Decimal(opening) + total:.2f}"
+    except InvalidOperation:
+        return "88.00"
+
+
 def camt053(iban="DE89370400440532013000", ccy="EUR", entries="", version="08", opening="100.00",
-            closing="88.00", seq="7"):
+            closing=None, seq="7"):
+    closing = closing_of(opening, entries) if closing is None else closing
     date_open = "<Dt><Dt>2026-03-01</Dt></Dt>"
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}">

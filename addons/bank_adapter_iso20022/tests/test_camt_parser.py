@@ -45,8 +45,11 @@ class TestCamt053(unittest.TestCase):
         lines = self.parse(s.entry(amount="12.00", ref="BATCH-9", txs=txs)).statements[0].lines
         self.assertEqual([x.unique_id for x in lines], ["BATCH-9/1", "BATCH-9/2"])
 
-    def test_reversal_flips_sign(self):
+    def test_reversal_keeps_the_sign_of_its_indicator(self):
+        # ISO 20022: CdtDbtInd of a reversal entry is already its own direction (DBIT reverses a credit).
         line = self.parse(s.entry(ind="DBIT", reversal=True, txs=s.tx(ind="DBIT"))).statements[0].lines[0]
+        self.assertEqual((line.amount.amount, line.raw["reversal"]), (Decimal("-12.00"), True))
+        line = self.parse(s.entry(ind="CRDT", reversal=True, txs=s.tx(ind="CRDT"))).statements[0].lines[0]
         self.assertEqual(line.amount.amount, Decimal("12.00"))
 
     def test_credit_counterparty_is_debtor(self):

@@ -10,7 +10,8 @@ GERMAN_RE = re.compile(r"^(\d{3})\?")
 GERMAN_FIELD_RE = re.compile(r"\?(\d{2})")
 SEPA_KEYWORDS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC")
 SEPA_KEY_RE = re.compile(r"(" + "|".join(SEPA_KEYWORDS) + r")\+")
-DUTCH_TAG_RE = re.compile(r"/(EREF|IBAN|BIC|NAME|REMI|MARF|CSID|TRTP|RTRN|ISDT|ORDP|BENM|ULTC|ULTD|PURP|ID|ADDR)/")
+DUTCH_TAG_RE = re.compile(r"/(EREF|IBAN|BIC|NAME|REMI|MARF|CSID|TRTP|RTRN|ISDT|ORDP|BENM|ULTC|ULTD|PURP|ID|ADDR|"
+                          r"CNTP|PREF|SUM)/")
 
 
 def _german(text):
@@ -40,14 +41,17 @@ def _dutch(text):
     values = {}
     for tag, value in zip(pieces[1::2], pieces[2::2], strict=False):
         values.setdefault(tag, value.strip("/").strip())
+    # ING: /CNTP/account/BIC/name/city/ instead of separate /IBAN/, /BIC/ and /NAME/ fields.
+    counterparty = [*values.get("CNTP", "").split("/"), "", "", ""][:3]
     remittance = values.get("REMI", "")
     if remittance.startswith("USTD//"):
         remittance = remittance[6:]
     elif remittance.startswith("STRD/"):
         remittance = remittance.split("/")[-1]
     return {"layout": "nl", "end_to_end_id": values.get("EREF") if values.get("EREF") != "NOTPROVIDED" else None,
-            "account": values.get("IBAN") or None, "bic": values.get("BIC") or None,
-            "name": values.get("NAME") or None, "remittance": remittance.strip("/").strip() or None,
+            "account": values.get("IBAN") or counterparty[0] or None,
+            "bic": values.get("BIC") or counterparty[1] or None,
+            "name": values.get("NAME") or counterparty[2] or None, "remittance": remittance.strip("/").strip() or None,
             "return_reason": values.get("RTRN")}
 
 

@@ -1,1 +1,6 @@
-from . import test_mt940, test_untrusted_mt940
+from . import (
+    test_amount_attacks,
+    test_mt940,
+    test_peer_variants,
+    test_untrusted_mt940,
+)

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+from .amounts import amount_problem, currency_problem
+
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 BALANCE_KINDS = ("booked", "available", "intraday", "expected")
@@ -43,11 +45,14 @@ class Money:
     currency: str
 
     def __post_init__(self):
+        """ISO 4217 currency, at most its minor units of decimals, |amount| < 10^15 (lib/amounts.py)."""
         _require(isinstance(self.amount, Decimal),
                  f"amount must be Decimal, got {type(self.amount).__name__}")
         _require(self.amount.is_finite(), "amount must be finite")
-        _require(isinstance(self.currency, str) and CURRENCY_RE.match(self.currency),
-                 f"currency must be an ISO 4217 code, got {self.currency!r}")
+        problem = currency_problem(self.currency) or amount_problem(self.amount, self.currency)
+        _require(problem is None, problem)
+        if self.amount.is_zero() and self.amount.is_signed():
+            object.__setattr__(self, "amount", abs(self.amount))   # -0.00 (a DBIT of 0.00) is 0.00
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
@@ -136,12 +141,14 @@ class StatementDTO:
 
     def __post_init__(self):
         _require(self.account, "statement account (IBAN or number) is required")
-        _require(CURRENCY_RE.match(self.currency or ""),
-                 f"statement currency must be an ISO 4217 code, got {self.currency!r}")
+        problem = currency_problem(self.currency)
+        _require(problem is None, f"statement {problem}")
         _check_date("statement date", self.date)
         for name in ("opening_balance", "closing_balance"):
             value = getattr(self, name)
             _require(value is None or isinstance(value, Decimal), f"{name} must be Decimal")
+            problem = value is not None and amount_problem(value, self.currency)
+            _require(not problem, f"{name}: {problem}")
         object.__setattr__(self, "lines", tuple(self.lines))
         object.__setattr__(self, "balances", tuple(self.balances))
         for index, line in enumerate(self.lines):

@@ -4,6 +4,11 @@ The bank's own unique reference wins. Lines without one get a deterministic
 hash of their content plus an occurrence index, so two identical lines in
 one statement (two coffees of 3.50 on one day) stay two lines, and
 re-importing the same statement maps each to its earlier key.
+
+A bank reference that comes back within one statement (a reversal carrying the reference of the
+entry it reverses, a bank reusing an AcctSvcrRef) is kept apart the same way: its first occurrence
+keeps ``ref:<id>``, the n-th becomes ``ref:<id>#n``, so the file imports, and again re-imports to
+nothing, instead of hitting the unique index.
 """
 import hashlib
 from collections import Counter
@@ -25,12 +30,18 @@ class ImportKeyer:
     def __init__(self, account):
         self.account = account
         self._seen = Counter()
+        self._issued = set()
 
     def keys(self, lines):
         result = []
         for line in lines:
             if line.unique_id:
-                result.append(f"ref:{line.unique_id}")
+                key = f"ref:{line.unique_id}"
+                while key in self._issued:      # also when a bank's own reference looks like "X#2"
+                    self._seen[("ref", line.unique_id)] += 1
+                    key = f"ref:{line.unique_id}#{self._seen[('ref', line.unique_id)] + 1}"
+                self._issued.add(key)
+                result.append(key)
                 continue
             basis = _content_basis(self.account, line)
             occurrence = self._seen[basis]

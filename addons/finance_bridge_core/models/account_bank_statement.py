@@ -14,3 +14,7 @@ class AccountBankStatement(models.Model):
         string="Continuity", help="Whether the opening balance equals the previous statement's closing "
                                   "balance and the bank's sequence number follows on.")
     finance_continuity_note = fields.Char(readonly=True, string="Continuity note")
+    finance_balance_note = fields.Char(
+        readonly=True, string="Balance mismatch",
+        help="Set when the bank's opening balance plus its lines is not its closing balance and the company "
+             "imports such statements flagged instead of refusing them.")

@@ -208,6 +208,8 @@ class FinanceFileImport(models.Model):
                 [("file", f"cannot be read ({type(exc).__name__}: {str(exc)[:300]})")], filename))
             if reporter:
                 reporter.finish("failed", error)
+            if not error.startswith(filename):
+                error = f"{filename}: {error}"
             return self._record_failed(filename, error, channel, connection, company, data=data, digest=digest)
         if reporter:
             # Done once the import is committed; a transaction rolled back later loses it all.
@@ -278,6 +280,8 @@ class FinanceFileImport(models.Model):
                 done[key] += result[key]
             if result.get("continuity_gaps"):
                 notes.append(f"{label}: continuity gap")
+            if result.get("balance_mismatch"):
+                notes.append(f"{label}: flagged, {result['balance_mismatch']}")
             ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
         return counts, notes
 

@@ -14,3 +14,8 @@ class ResCompany(models.Model):
         string="Notifications as statement lines",
         help="Also create statement lines from debit/credit notifications (camt.054); without it they only "
              "update the status of outgoing payments.")
+    finance_balance_mismatch = fields.Selection(
+        [("refuse", "Refuse the file"), ("flag", "Import and flag the statement")], default="refuse",
+        required=True, string="Statement not adding up",
+        help="A statement whose opening balance plus its lines is not its closing balance: refuse the whole "
+             "file (default), or import it and flag the statement with the difference.")

@@ -8,6 +8,7 @@ class ResConfigSettings(models.TransientModel):
                                                  readonly=False)
     finance_expiry_warning_days = fields.Integer(related="company_id.finance_expiry_warning_days",
                                                  readonly=False)
+    finance_balance_mismatch = fields.Selection(related="company_id.finance_balance_mismatch", readonly=False)
     finance_master_key_status = fields.Char(compute="_compute_finance_master_key_status",
                                             string="Master key")
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.amounts import amount_problem, balance_mismatch
 from ..lib.errors import FormatError
 from ..lib.import_keys import ImportKeyer
 from ..lib.masking import mask_account
@@ -97,9 +98,40 @@ class FinanceStatementIngestion(models.AbstractModel):
         if number and number != statement.account:
             problems.append(("statement.account",
                              f"{mask_account(statement.account)} is not the account of journal {journal.code}"))
+        for name in ("opening_balance", "closing_balance"):
+            value = getattr(statement, name)
+            problem = value is not None and amount_problem(value, currency.name, currency.decimal_places)
+            if problem:
+                problems.append((f"statement.{name}", problem))
         if problems:
             raise FormatError(problems, statement.statement_id or str(statement.date))
         return currency
+
+    @api.model
+    def _check_amounts(self, currency, header, lines, offset):
+        """Every line amount within the journal currency's own rounding (Odoo's decimal places) and
+        the magnitude bound: a sub-cent or absurd amount is refused, never rounded into a posting."""
+        problems = []
+        for index, line in enumerate(lines, start=offset + 1):
+            problem = amount_problem(line.amount.amount, currency.name, currency.decimal_places)
+            if problem:
+                ref = line.unique_id or line.acct_svcr_ref or line.end_to_end_id
+                problems.append((f"line {index}" + (f" ({ref})" if ref else ""), problem))
+        if problems:
+            raise FormatError(problems, f"statement {header.statement_id or header.date}")
+
+    @api.model
+    def _check_balance(self, journal, header, total, target, counts):
+        """Opening balance + lines = closing balance, or refused / flagged per the company setting."""
+        problem = balance_mismatch(header.opening_balance, header.closing_balance, total)
+        if not problem:
+            return
+        if journal.company_id.finance_balance_mismatch != "flag":
+            raise FormatError([("statement.closing_balance", problem)],
+                              f"statement {header.statement_id or header.date}")
+        counts["balance_mismatch"] = problem
+        if target is not None:
+            target.finance_balance_note = problem
 
     @api.model
     def _existing_keys(self, journal, keys):
@@ -150,6 +182,9 @@ class FinanceStatementIngestion(models.AbstractModel):
     @api.model
     def _ingest_statement(self, link, statement, run):
         counts = self._ingest_into_journal(link.journal_id, statement, run, link.connection_id)
+        mismatch = counts.pop("balance_mismatch", None)
+        if mismatch and run:
+            run._add_note(_("%(stmt)s: flagged, %(why)s", stmt=statement.statement_id or statement.date, why=mismatch))
         if counts["lines_created"]:
             link.last_statement_date = max(statement.date, link.last_statement_date or statement.date)
         return counts
@@ -170,7 +205,11 @@ class FinanceStatementIngestion(models.AbstractModel):
         keyer = ImportKeyer(header.account)
         counts = {"lines_skipped": 0, "lines_created": 0, "statements_created": 0, "continuity_gaps": 0}
         target, sequence, bulk = None, 0, False
+        total, seen = Decimal(0), 0
         for lines in line_chunks:
+            self._check_amounts(currency, header, lines, seen)
+            seen += len(lines)
+            total += sum((line.amount.amount for line in lines), Decimal(0))
             keys = keyer.keys(lines)
             existing = self._existing_keys(journal, keys) if keys else set()
             fresh = [(key, line) for key, line in zip(keys, lines, strict=True) if key not in existing]
@@ -184,6 +223,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 counts["lines_created"] += len(vals_list)
             if progress:
                 progress(counts)
+        self._check_balance(journal, header, total, target, counts)
         if target is not None and bulk:
             # Once per statement: its balance is the sum of all its lines.
             self.env["finance.statement.line.writer"].sudo()._recompute_statements(target)
@@ -263,6 +303,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         _logger.info("statement lines of %s created through the ORM: %s", journal.code, refusal)
         if run:
             run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
+        writer._check_line_amounts(journal, vals_list)     # the bulk writer checks its own
         Line = self.env["account.bank.statement.line"].sudo()
         orm_vals = self._orm_vals(vals_list)
         for start in range(0, len(orm_vals), CREATE_BATCH):

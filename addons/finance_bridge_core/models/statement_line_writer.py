@@ -18,7 +18,10 @@ import psycopg2.errors
 from psycopg2.extras import Json, execute_values
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from ..lib.amounts import amount_problem
 
 MAXINT = 2147483647
 
@@ -100,6 +103,33 @@ class FinanceStatementLineWriter(models.AbstractModel):
             return f"a line falls on or before the lock date {lock}"
         return None
 
+    # ------------------------------------------------------------------ last-line defence
+    @api.model
+    def _check_line_amounts(self, journal, vals_list):
+        """Refuse values no posting may carry, whichever path writes them: an amount with more
+        decimals than the journal currency (Odoo's rounding) or beyond the magnitude bound."""
+        currency = journal.currency_id or journal.company_id.currency_id
+        for vals in vals_list:
+            foreign = self.env["res.currency"].browse(vals.get("foreign_currency_id"))
+            for key, code in (("amount", currency), ("amount_currency", foreign)):
+                if key not in vals or not code:
+                    continue
+                problem = amount_problem(_dec(vals[key]), code.name, code.decimal_places)
+                if problem:
+                    raise UserError(self.env._("Statement line %(ref)s of journal %(journal)s refused: %(why)s",
+                                               ref=vals.get("finance_import_key") or vals.get("payment_ref"),
+                                               journal=journal.code, why=problem))
+
+    @api.model
+    def _check_balanced(self, journal, vals, lines, quantum):
+        """The two move lines of a statement line: rounded to the company currency, debit = credit."""
+        balances = [line["balance"] for line in lines]
+        if any(b != b.quantize(quantum) for b in balances) or sum(balances) != 0:
+            raise UserError(self.env._("Statement line %(ref)s of journal %(journal)s refused: its journal entry "
+                                       "would not balance (%(lines)s)", ref=vals.get("finance_import_key")
+                                       or vals.get("payment_ref"), journal=journal.code,
+                                       lines=", ".join(str(b) for b in balances)))
+
     # ------------------------------------------------------------------ naming
     def _name_allocator(self, journal):
         """Move names as Odoo's sequence mixin gives them: its format, its period reset, its counter.
@@ -144,6 +174,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
         """
         if not vals_list:
             return []
+        self._check_line_amounts(journal, vals_list)
         env, cr = self.env, self.env.cr
         for model_name in ("account.move", "account.move.line", "account.bank.statement.line",
                            "account.bank.statement", "res.partner"):
@@ -164,6 +195,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
             {journal_currency.id, company_currency.id} | {v["foreign_currency_id"] for v in vals_list
                                                            if v.get("foreign_currency_id")})}
         rates = {}
+        quantum = Decimal(1).scaleb(-company_currency.decimal_places)
 
         def company_amount(amount, day, transaction_amount, foreign):
             if journal_currency == company_currency:
@@ -209,6 +241,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                          "amount_currency": amount, "balance": comp}
             counterpart = {"account_id": journal.suspense_account_id.id, "currency_id": foreign.id,
                            "amount_currency": -transaction_amount, "balance": -comp}
+            self._check_balanced(journal, vals, (liquidity, counterpart), quantum)
             total_currency = sum((line["amount_currency"] for line in (liquidity, counterpart)
                                   if line["balance"] > 0), Decimal(0))
             total = sum((line["balance"] for line in (liquidity, counterpart) if line["balance"] > 0), Decimal(0))

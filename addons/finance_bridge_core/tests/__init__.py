@@ -1,6 +1,7 @@
 from . import (
     test_adversarial_evidence,
     test_adversarial_payment_injection,
+    test_amount_attacks,
     test_audit,
     test_concurrency,
     test_dto,

@@ -4,6 +4,7 @@ import unittest
 from datetime import date
 from decimal import Decimal
 
+from ..lib.amounts import balance_mismatch
 from ..lib.errors import FormatError
 from ..lib.json_statement_parser import parse_statement_json, statement_to_document
 
@@ -85,8 +86,11 @@ class TestJsonStatementParser(unittest.TestCase):
         paths = [p for p, _m in ctx.exception.problems]
         self.assertEqual(paths[:2], ["$.format", "$.version"])
 
-    def test_balances_must_add_up(self):
-        self.assertProblem(doc(closing_balance="90.00"), "$.statement.closing_balance", "sum of lines")
+    def test_balance_arithmetic_left_to_ingestion(self):
+        # Refused or flagged at ingestion, per company setting (see test_amount_attacks).
+        stmt = parse_statement_json(json.dumps(doc(closing_balance="90.00")))
+        self.assertEqual(balance_mismatch(stmt.opening_balance, stmt.closing_balance, stmt.total),
+                         "closing balance 90.00 ≠ opening balance 100.00 + sum of the lines -12.50 (difference 2.50)")
 
     def test_unknown_reference_key(self):
         d = doc()
