@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_audit_chain,
     test_audit,
     test_concurrency,
     test_dto,

@@ -5,7 +5,7 @@ import unittest
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..lib.audit_chain import GENESIS, event_hash, verify_chain
+from ..lib.audit_chain import GENESIS, chain_key, chain_key_id, entry_mac, event_mac, verify_chain
 from ..lib.backoff import retry_delay
 from ..lib.dto import Money, StatementLineDTO
 from ..lib.errors import SecretKeyError
@@ -72,30 +72,38 @@ class TestImportKeys(unittest.TestCase):
 
 
 class TestAuditChainPure(unittest.TestCase):
+    key = chain_key(bytes(range(32)))
+
     def chain(self, n):
         events, prev = [], GENESIS
         for seq in range(1, n + 1):
-            event = {"company_id": 1, "sequence": seq, "event_type": "t", "model": None, "res_id": 0,
-                     "user_id": 2, "occurred_at": "2026-03-02 10:00:00", "summary": f"e{seq}",
-                     "payload_hash": "x", "prev_hash": prev}
-            event["hash"] = event_hash(event)
+            event = {"id": 100 + seq, "company_id": 1, "sequence": seq, "event_type": "t", "model": None,
+                     "res_id": 0, "user_id": 2, "occurred_at": "2026-03-02 10:00:00", "summary": f"e{seq}",
+                     "payload_hash": "x", "key_id": chain_key_id(self.key), "prev_hash": prev}
+            event["entry_mac"] = entry_mac(self.key, event)
+            event["hash"] = event_mac(self.key, event)
             events.append(event)
             prev = event["hash"]
         return events
 
     def test_intact(self):
-        self.assertIsNone(verify_chain(self.chain(5)))
+        verdict = verify_chain(self.chain(5), self.key)
+        self.assertTrue(verdict.ok)
+        self.assertEqual((verdict.count, verdict.head.sequence), (5, 5))
 
     def test_edit_detected(self):
         events = self.chain(5)
         events[2]["summary"] = "forged"
-        self.assertEqual(verify_chain(events), (3, "content does not match its hash: the row was edited"))
+        self.assertEqual(verify_chain(events, self.key).as_tuple(),
+                         (3, "content does not match its entry MAC: the row was edited or not written by the server"))
 
     def test_deletion_detected(self):
         events = self.chain(5)
         del events[1]
-        self.assertEqual(verify_chain(events)[0], 3)
+        self.assertEqual(verify_chain(events, self.key).as_tuple()[0], 3)
 
+    def test_other_key_detected(self):
+        self.assertFalse(verify_chain(self.chain(3), chain_key(bytes(32))).ok)
 
 class TestSecretBox(unittest.TestCase):
     def test_round_trip_and_binding(self):

@@ -1,1 +1,1 @@
-from . import file_upload
+from . import audit_verify, file_upload
