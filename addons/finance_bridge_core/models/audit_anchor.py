@@ -17,8 +17,7 @@ import logging.handlers
 import os
 import socket
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 from odoo.tools import config
 
 from ..lib.audit_chain import Anchor, ChainHead, chain_key_id, entry_mac, event_mac, format_head, parse_head_lines
@@ -70,7 +69,9 @@ def export_head(database, head):
 
 class FinanceAuditAnchor(models.Model):
     _name = "finance.audit.anchor"
+    _inherit = ["finance.audit.append.only"]
     _description = "Finance Bridge audit chain anchor"
+    _append_only_label = "Audit anchors"
     _order = "company_id, sequence desc, id desc"
     _rec_name = "sequence"
 
@@ -78,21 +79,6 @@ class FinanceAuditAnchor(models.Model):
     sequence = fields.Integer(required=True, readonly=True, help="Sequence number of the anchored head.")
     mac = fields.Char(required=True, readonly=True, help="MAC of the event at that sequence.")
     key_id = fields.Char(required=True, readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not (self.env.su and self.env.context.get("finance_audit_append")):
-            raise UserError(_("Audit anchors are written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        raise UserError(_("Audit anchors cannot be changed."))
-
-    def unlink(self):
-        raise UserError(_("Audit anchors cannot be deleted."))
-
-    def copy(self, default=None):
-        raise UserError(_("Audit anchors cannot be copied."))
 
     @api.model
     def _export_head(self, database, head):

@@ -4,7 +4,7 @@ import logging
 import zlib
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
 
 from ..lib.audit_chain import (
@@ -59,7 +59,9 @@ def audit_key(master_key_text=None):
 
 class FinanceAuditEvent(models.Model):
     _name = "finance.audit.event"
+    _inherit = ["finance.audit.append.only"]
     _description = "Finance Bridge audit event"
+    _append_only_label = "Audit events"
     _order = "company_id, sequence desc, id desc"
     _rec_name = "summary"
 
@@ -69,7 +71,8 @@ class FinanceAuditEvent(models.Model):
                              help="What happened, e.g. connection.state, sync.done, secret.set.")
     model = fields.Char(readonly=True)
     res_id = fields.Integer(readonly=True)
-    user_id = fields.Many2one("res.users", readonly=True)
+    # restrict: a cascade (set null) would rewrite evidence and break the chain.
+    user_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
     occurred_at = fields.Datetime(required=True, readonly=True)
     summary = fields.Char(readonly=True)
     payload = fields.Text(readonly=True, help="Masked JSON of the facts recorded; never a secret.")
@@ -82,22 +85,6 @@ class FinanceAuditEvent(models.Model):
 
     _company_sequence_unique = models.Constraint(
         "UNIQUE (company_id, sequence)", "Audit sequence numbers are unique per company.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # The context flag alone is not enough: a client can send any context over RPC.
-        if not (self.env.su and self.env.context.get("finance_audit_append")):
-            raise UserError(_("Audit events are written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        raise UserError(_("Audit events cannot be changed."))
-
-    def unlink(self):
-        raise UserError(_("Audit events cannot be deleted."))
-
-    def copy(self, default=None):
-        raise UserError(_("Audit events cannot be copied."))
 
     @api.model
     def _log(self, event_type, record=None, summary="", payload=None, company=None):
