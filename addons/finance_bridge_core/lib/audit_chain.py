@@ -118,8 +118,7 @@ def format_head(database, head, at):
 
 
 def parse_head_lines(lines, database):
-    """Anchors of ``database`` in exported head lines; anything else is skipped."""
-    anchors = []
+    """Anchors of ``database`` in exported head lines (a generator); anything else is skipped."""
     for line in lines:
         start = line.find(HEAD_PREFIX + " ")
         if start < 0:
@@ -128,11 +127,10 @@ def parse_head_lines(lines, database):
         if fields.get("db") != database:
             continue
         try:
-            anchors.append(Anchor(int(fields["company"]), int(fields["seq"]), fields["mac"],
-                                  fields["key"], "file"))
+            anchor = Anchor(int(fields["company"]), int(fields["seq"]), fields["mac"], fields["key"], "file")
         except (KeyError, ValueError):
             continue
-    return anchors
+        yield anchor
 
 
 def latest_anchors(anchors, key_id):

@@ -20,7 +20,16 @@ import socket
 from odoo import api, fields, models
 from odoo.tools import config
 
-from ..lib.audit_chain import Anchor, ChainHead, chain_key_id, entry_mac, event_mac, format_head, parse_head_lines
+from ..lib.audit_chain import (
+    Anchor,
+    ChainHead,
+    chain_key_id,
+    entry_mac,
+    event_mac,
+    format_head,
+    latest_anchors,
+    parse_head_lines,
+)
 
 _logger = logging.getLogger(__name__)
 ANCHOR_FILE_OPTION = "finance_bridge_audit_anchor_file"
@@ -126,6 +135,9 @@ class FinanceAuditAnchor(models.Model):
         anchors = [Anchor(company.id, seq, mac, key_id, "database") for seq, mac, key_id in self.env.cr.fetchall()]
         path = config.get(ANCHOR_FILE_OPTION)
         if path and os.path.exists(path):
+            from .audit_event import audit_key
             with open(path, encoding="utf-8", errors="replace") as handle:
-                anchors += [a for a in parse_head_lines(handle, self.env.cr.dbname) if a.company_id == company.id]
+                # streamed: only the anchors verification uses are kept, however long the file
+                anchors += latest_anchors((a for a in parse_head_lines(handle, self.env.cr.dbname)
+                                           if a.company_id == company.id), chain_key_id(audit_key()))
         return anchors

@@ -110,7 +110,7 @@ class FinanceAuditEvent(models.Model):
             "payload_hash": payload_hash(payload_text),
         })
         try:
-            key = self.env.context.get("finance_audit_key") or audit_key()
+            key = audit_key()
         except SecretKeyError as exc:
             _logger.warning("audit event %s written without entry MAC, it cannot be sealed: %s", event.id, exc)
         else:
@@ -280,33 +280,31 @@ class FinanceAuditEvent(models.Model):
             problem = self._verify_company_verdict_with(company_id, current).as_tuple()
         else:
             problem = self._legacy_problem(company_id) if head else None
-        sequence, prev, resealed = 0, GENESIS, 0
         rows = list(self._rows("company_id = %s AND hash IS NOT NULL", (company_id,)))
         rows += [row for row in self._rows("company_id = %s AND hash IS NULL", (company_id,), "id")
                  if old_key is None or any(entry_mac(k, row) == row["entry_mac"] for k in keys)]
+        if problem:
+            _logger.error("audit chain of company %s was broken before re-sealing: #%s %s",
+                          company_id, problem[0], problem[1])
+        # The re-sealing is itself an event, chained last: it is ours, whichever key _log had at hand.
+        event = self._log("audit.rekey", summary=f"audit chain re-sealed with audit key {new_id}",
+                          payload={"resealed": len(rows), "broken_before": list(problem) if problem else None},
+                          company=self.env["res.company"].browse(company_id))
+        rows += list(self._rows("id = %s", (event.id,)))
+        sequence, prev = 0, GENESIS
         for row in rows:
             sequence += 1
-            event = dict(row, sequence=sequence, key_id=new_id, prev_hash=prev)
-            event["entry_mac"] = entry_mac(new_key, event)
-            prev = event_mac(new_key, event)
+            sealed = dict(row, sequence=sequence, key_id=new_id, prev_hash=prev)
+            sealed["entry_mac"] = entry_mac(new_key, sealed)
+            prev = event_mac(new_key, sealed)
             cr.execute("UPDATE finance_audit_event SET sequence = NULL WHERE company_id = %s AND sequence = %s "
                        "AND id != %s", (company_id, sequence, row["id"]))
             cr.execute("UPDATE finance_audit_event SET sequence = %s, prev_hash = %s, hash = %s, key_id = %s, "
                        "entry_mac = %s WHERE id = %s",
-                       (sequence, event["prev_hash"], prev, new_id, event["entry_mac"], row["id"]))
-            resealed += 1
+                       (sequence, sealed["prev_hash"], prev, new_id, sealed["entry_mac"], row["id"]))
         self.invalidate_model()
-        if problem:
-            _logger.error("audit chain of company %s was broken before re-sealing: #%s %s",
-                          company_id, problem[0], problem[1])
-        company = self.env["res.company"].browse(company_id)
-        self.with_context(finance_audit_key=new_key)._log(
-            "audit.rekey", summary=f"audit chain re-sealed with audit key {new_id}",
-            payload={"resealed": resealed, "broken_before": list(problem) if problem else None},
-            company=company)
-        self._seal_company(company_id, new_key)
         self.env["finance.audit.anchor"]._anchor_company(company_id, new_key)
-        return resealed
+        return len(rows) - 1
 
     @api.model
     def _verify_company_verdict_with(self, company_id, key):

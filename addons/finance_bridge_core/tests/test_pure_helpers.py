@@ -2,10 +2,21 @@
 import logging
 import random
 import unittest
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ..lib.audit_chain import GENESIS, chain_key, chain_key_id, entry_mac, event_mac, verify_chain
+from ..lib.audit_chain import (
+    GENESIS,
+    UNSEALED_GRACE,
+    Anchor,
+    chain_key,
+    chain_key_id,
+    entry_mac,
+    event_mac,
+    format_head,
+    parse_head_lines,
+    verify_chain,
+)
 from ..lib.backoff import retry_delay
 from ..lib.dto import Money, StatementLineDTO
 from ..lib.errors import SecretKeyError
@@ -104,6 +115,26 @@ class TestAuditChainPure(unittest.TestCase):
 
     def test_other_key_detected(self):
         self.assertFalse(verify_chain(self.chain(3), chain_key(bytes(32))).ok)
+
+    def test_head_line_round_trip_and_anchor_rules(self):
+        events = self.chain(4)
+        head = verify_chain(events, self.key).head
+        lines = ["noise", format_head("db1", head, "2026-03-02T10:00:00+00:00"),
+                 format_head("other_db", head, "x"), "FINANCE_BRIDGE_AUDIT_HEAD db=db1 company=1 seq=oops"]
+        anchors = list(parse_head_lines(lines, "db1"))
+        self.assertEqual(anchors, [Anchor(1, 4, head.mac, head.key_id, "file")])
+        self.assertTrue(verify_chain(events, self.key, anchors=anchors).ok)
+        self.assertIn("truncated after anchor #4", verify_chain(events[:3], self.key, anchors=anchors).reason)
+
+    def test_unsealed_rows_grace_and_authenticity(self):
+        row = {"id": 500, "company_id": 1, "event_type": "t", "model": None, "res_id": 0, "user_id": 2,
+               "occurred_at": "2026-03-02 10:00:00", "summary": "late", "payload_hash": "x"}
+        row["entry_mac"] = entry_mac(self.key, row)
+        at = datetime(2026, 3, 2, 10, 0, 0)
+        self.assertTrue(verify_chain([], self.key, unsealed=[row], now=at + UNSEALED_GRACE).ok)
+        self.assertIn("unsealed since", verify_chain([], self.key, unsealed=[row],
+                                                      now=at + UNSEALED_GRACE + timedelta(seconds=1)).reason)
+        self.assertIn("not authentic", verify_chain([], self.key, unsealed=[dict(row, id=501)], now=at).reason)
 
 class TestSecretBox(unittest.TestCase):
     def test_round_trip_and_binding(self):
