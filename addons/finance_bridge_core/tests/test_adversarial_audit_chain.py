@@ -129,29 +129,26 @@ class TestAuditChainDatabaseAttacks(AuditAttackMixin, TransactionCase):
         verdict = self.assertBroken("")
         self.assertEqual(verdict.sequence, rows[2]["sequence"])
 
-    def test_edit_and_remac_with_wrong_key(self):
+    def edit_and_remac(self, index, claim_key_id):
+        """Edit row ``index`` and re-MAC it and the rest with a key of the attacker's own."""
         wrong = chain_key(parse_master_key(generate_master_key()))
         rows = self.rows()
-        rows[3]["summary"] = "paid to Mallory"
+        rows[index]["summary"] = "paid to Mallory"
 
         def link(row):
-            macs = {"entry_mac": entry_mac(wrong, row), "key_id": row["key_id"]}
+            macs = {"entry_mac": entry_mac(wrong, row),
+                    "key_id": chain_key_id(wrong) if claim_key_id else row["key_id"]}
             return dict(macs, hash=event_mac(wrong, dict(row, **macs)))
-        self.sql_relink(rows[3:], link)
-        verdict = self.assertBroken("")
-        self.assertEqual(verdict.sequence, rows[3]["sequence"])
+        self.sql_relink(rows[index:], link)
+        return rows[index]["sequence"]
+
+    def test_edit_and_remac_with_wrong_key(self):
+        sequence = self.edit_and_remac(3, claim_key_id=False)
+        self.assertEqual(self.assertBroken("").sequence, sequence)
 
     def test_whole_chain_remaced_with_wrong_key_and_its_key_id(self):
-        wrong = chain_key(parse_master_key(generate_master_key()))
-        rows = self.rows()
-        rows[0]["summary"] = "forged history"
-
-        def link(row):
-            macs = {"entry_mac": entry_mac(wrong, row), "key_id": chain_key_id(wrong)}
-            return dict(macs, hash=event_mac(wrong, dict(row, **macs)))
-        self.sql_relink(rows, link)
-        verdict = self.assertBroken("sealed with audit key")
-        self.assertEqual(verdict.sequence, 1)
+        self.edit_and_remac(0, claim_key_id=True)
+        self.assertEqual(self.assertBroken("sealed with audit key").sequence, 1)
 
     def test_unsealed_row_backdated_beyond_grace(self):
         old = datetime.datetime.now() - datetime.timedelta(hours=2)
