@@ -45,6 +45,39 @@ class TestCli(CommittedCase):
             with self.transaction() as env:
                 env.cr.execute("UPDATE finance_audit_event SET summary = %s WHERE id = %s", (summary, event_id))
 
+    def test_verify_audit_detects_truncation_against_anchor_file(self):
+        """The external anchor file still catches a cut-off chain when the database anchors are gone too."""
+        from odoo.addons.finance_bridge_core.models.audit_anchor import ANCHOR_FILE_OPTION
+        from odoo.addons.finance_bridge_core.models.audit_event import audit_key
+        with tempfile.TemporaryDirectory() as folder:
+            anchors, conf = os.path.join(folder, "anchors.log"), os.path.join(folder, "odoo.conf")
+            with open(CONF, encoding="utf-8") as source, open(conf, "w", encoding="utf-8") as target:
+                target.write(source.read().rstrip("\n") + f"\n{ANCHOR_FILE_OPTION} = {anchors}\n")
+            with self.transaction() as env:
+                env["finance.audit.event"]._log("cli.anchor", summary="about to be cut off")
+                company_id = env.company.id
+            with patch.dict(config.options, {ANCHOR_FILE_OPTION: anchors}), self.transaction() as env:
+                head = env["finance.audit.anchor"]._anchor_company(company_id, audit_key())
+            with self.transaction() as env:
+                env.cr.execute("DELETE FROM finance_audit_anchor WHERE company_id = %s RETURNING *", (company_id,))
+                saved_anchors = env.cr.dictfetchall()
+                env.cr.execute("DELETE FROM finance_audit_event WHERE company_id = %s AND sequence = %s RETURNING *",
+                               (company_id, head.sequence))
+                saved_event = env.cr.dictfetchall()
+            try:
+                result = subprocess.run([sys.executable, "-m", "odoo", f"--addons-path={ROOT / 'addons'}",
+                                         "finance_bridge", "verify-audit", "-c", conf, "-d", self.registry.db_name],
+                                        capture_output=True, text=True, timeout=300)
+                self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+                self.assertIn(f"BROKEN at #{head.sequence}: truncated after anchor #{head.sequence} (file)",
+                              result.stdout)
+            finally:
+                with self.transaction() as env:
+                    for table, rows in (("finance_audit_event", saved_event), ("finance_audit_anchor", saved_anchors)):
+                        for row in rows:
+                            env.cr.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES "
+                                           f"({', '.join(['%s'] * len(row))})", list(row.values()))
+
     def test_rotate_key_command(self):
         old_key, new_key = config["finance_bridge_master_key"], generate_master_key()
         with self.transaction() as env:

@@ -1,7 +1,7 @@
 {
     "name": "Finance Bridge Core",
     "summary": "Bank connectivity control layer: providers, connections, sync engine, outbox, audit",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "finance_bridge",

@@ -2,6 +2,8 @@ from . import (
     account_bank_statement,
     account_bank_statement_line,
     addon_registry,
+    append_only,
+    audit_anchor,
     audit_event,
     bank_balance,
     bank_connection,

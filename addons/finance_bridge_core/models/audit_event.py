@@ -1,17 +1,34 @@
-"""Append-only, hash-chained audit trail (one chain per company)."""
+"""Append-only audit trail, one keyed chain per company (rules in lib/audit_chain.py)."""
 import json
 import logging
 import zlib
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
 
-from ..lib.audit_chain import GENESIS, event_hash, payload_hash, verify_chain
+from ..lib.audit_chain import (
+    GENESIS,
+    ChainHead,
+    Verdict,
+    chain_key,
+    chain_key_id,
+    entry_mac,
+    event_mac,
+    legacy_event_hash,
+    payload_hash,
+    verify_chain,
+)
+from ..lib.errors import SecretKeyError
 from ..lib.masking import mask_text
+from ..lib.secret_box import parse_master_key
+from .secret_vault import configured_master_key
 
 _logger = logging.getLogger(__name__)
 AUDIT_LOCK_KEY = zlib.crc32(b"finance.audit.event") & 0x7FFFFFFF
+VERIFY_GROUP = "finance_bridge_core.group_treasury_manager"
+_ROW_COLUMNS = ("id, company_id, sequence, event_type, model, res_id, user_id, occurred_at, summary, "
+                "payload, payload_hash, entry_mac, key_id, prev_hash, hash")
 
 
 def _seal_in_own_transaction(registry, company_ids):
@@ -35,9 +52,16 @@ def _seal_after_commit(dbname, company_ids):
         _logger.exception("sealing audit events failed; the audit cron will retry")
 
 
+def audit_key(master_key_text=None):
+    """The audit-chain key derived from the master key (configured one by default)."""
+    return chain_key(parse_master_key(master_key_text or configured_master_key()))
+
+
 class FinanceAuditEvent(models.Model):
     _name = "finance.audit.event"
+    _inherit = ["finance.audit.append.only"]
     _description = "Finance Bridge audit event"
+    _append_only_label = "Audit events"
     _order = "company_id, sequence desc, id desc"
     _rec_name = "summary"
 
@@ -47,41 +71,31 @@ class FinanceAuditEvent(models.Model):
                              help="What happened, e.g. connection.state, sync.done, secret.set.")
     model = fields.Char(readonly=True)
     res_id = fields.Integer(readonly=True)
-    user_id = fields.Many2one("res.users", readonly=True)
+    # restrict: a cascade (set null) would rewrite evidence and break the chain.
+    user_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
     occurred_at = fields.Datetime(required=True, readonly=True)
     summary = fields.Char(readonly=True)
     payload = fields.Text(readonly=True, help="Masked JSON of the facts recorded; never a secret.")
     payload_hash = fields.Char(readonly=True)
-    prev_hash = fields.Char(readonly=True)
-    hash = fields.Char(readonly=True, index=True)
+    entry_mac = fields.Char(readonly=True, help="HMAC of the row as written by the server (content and id).")
+    key_id = fields.Char(readonly=True, help="Public name of the audit key the row was sealed with.")
+    prev_hash = fields.Char(readonly=True, string="Previous MAC")
+    hash = fields.Char(readonly=True, index=True, string="MAC",
+                       help="HMAC-SHA256 link over the row and the previous MAC, keyed from the master key.")
 
     _company_sequence_unique = models.Constraint(
         "UNIQUE (company_id, sequence)", "Audit sequence numbers are unique per company.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.context.get("finance_audit_append"):
-            raise UserError(_("Audit events are written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        raise UserError(_("Audit events cannot be changed."))
-
-    def unlink(self):
-        raise UserError(_("Audit events cannot be deleted."))
-
-    def copy(self, default=None):
-        raise UserError(_("Audit events cannot be copied."))
 
     @api.model
     def _log(self, event_type, record=None, summary="", payload=None, company=None):
         """Append one event, in the caller's transaction, to be sealed into the chain after commit.
 
         Writers never wait for each other: the event is inserted with its
-        content and payload hash only. Sealing (sequence, previous hash,
-        hash) happens right after the transaction commits, one sealer per
+        content, payload hash and entry MAC only. Sealing (sequence, previous
+        MAC, MAC) happens right after the transaction commits, one sealer per
         company at a time, in commit order. An event that never commits is
-        never sealed, so the chain holds exactly what really happened.
+        never sealed, so the chain holds exactly what really happened; a row
+        without a valid entry MAC (inserted by SQL) is never sealed at all.
         """
         company = company or (record.company_id if record is not None and "company_id" in record._fields
                               and record.company_id else self.env.company)
@@ -95,6 +109,15 @@ class FinanceAuditEvent(models.Model):
             "summary": (summary or event_type)[:256], "payload": payload_text,
             "payload_hash": payload_hash(payload_text),
         })
+        try:
+            key = audit_key()
+        except SecretKeyError as exc:
+            _logger.warning("audit event %s written without entry MAC, it cannot be sealed: %s", event.id, exc)
+        else:
+            row = next(self._rows("id = %s", (event.id,)))
+            self.env.cr.execute("UPDATE finance_audit_event SET entry_mac = %s WHERE id = %s",
+                                (entry_mac(key, row), event.id))
+            event.invalidate_recordset(["entry_mac"])
         pending = self.env.cr.postcommit.data.setdefault("finance_audit_pending", set())
         if not pending:
             dbname = self.env.cr.dbname
@@ -103,29 +126,54 @@ class FinanceAuditEvent(models.Model):
         return event
 
     @api.model
-    def _seal_company(self, company_id):
-        """Chain the pending events of one company; the caller provides the transaction."""
+    def _rows(self, where, params, order="sequence"):
+        """Rows as plain dicts (the shape lib/audit_chain.py works on), read with SQL."""
+        self.env.cr.execute(f"SELECT {_ROW_COLUMNS} FROM finance_audit_event WHERE {where} ORDER BY {order}",
+                            params)
+        for row in self.env.cr.dictfetchall():
+            row["occurred_at"] = fields.Datetime.to_string(row["occurred_at"])
+            yield row
+
+    @api.model
+    def _head_row(self, company_id):
+        return next(self._rows("company_id = %s AND hash IS NOT NULL", (company_id,), "sequence DESC LIMIT 1"),
+                    None)
+
+    @api.model
+    def _seal_company(self, company_id, key=None):
+        """Chain the authentic pending events of one company; the caller provides the transaction."""
         cr = self.env.cr
         self.flush_model()
+        key = key or audit_key()
+        key_id = chain_key_id(key)
         cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (AUDIT_LOCK_KEY, company_id))
-        cr.execute("SELECT sequence, hash FROM finance_audit_event WHERE company_id = %s AND hash IS NOT NULL "
-                   "ORDER BY sequence DESC LIMIT 1", (company_id,))
-        row = cr.fetchone()
-        sequence, prev = (row[0], row[1]) if row else (0, GENESIS)
-        cr.execute("SELECT id, event_type, model, res_id, user_id, occurred_at, summary, payload_hash "
-                   "FROM finance_audit_event WHERE company_id = %s AND hash IS NULL ORDER BY id FOR UPDATE",
-                   (company_id,))
+        pending = list(self._rows("company_id = %s AND hash IS NULL", (company_id,), "id FOR UPDATE"))
+        if not pending:
+            return 0
+        head = self._head_row(company_id)
+        if head and head["key_id"] != key_id:
+            _logger.error("not sealing audit events of company %s: its chain is sealed with audit key %s, "
+                          "this server's key is %s (wrong master key?)", company_id, head["key_id"], key_id)
+            return 0
+        sequence, prev = (head["sequence"], head["hash"]) if head else (0, GENESIS)
         sealed = 0
-        for row in cr.dictfetchall():
+        for row in pending:
+            if entry_mac(key, row) != row["entry_mac"] or payload_hash(row["payload"]) != row["payload_hash"]:
+                _logger.error("audit row id %s of company %s is not authentic (not written by the server, "
+                              "or edited): left out of the chain", row["id"], company_id)
+                continue
             sequence += 1
-            event = dict(row, company_id=company_id, sequence=sequence, prev_hash=prev,
-                         occurred_at=fields.Datetime.to_string(row["occurred_at"]))
-            event.pop("id")
-            prev = event_hash(event)
-            cr.execute("UPDATE finance_audit_event SET sequence = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                       (sequence, event["prev_hash"], prev, row["id"]))
+            event = dict(row, sequence=sequence, prev_hash=prev, key_id=key_id)
+            prev = event_mac(key, event)
+            cr.execute("UPDATE finance_audit_event SET sequence = %s, prev_hash = %s, hash = %s, key_id = %s "
+                       "WHERE id = %s", (sequence, event["prev_hash"], prev, key_id, row["id"]))
             sealed += 1
-        self.invalidate_model(["sequence", "prev_hash", "hash"])
+        self.invalidate_model(["sequence", "prev_hash", "hash", "key_id"])
+        if sealed:
+            head = ChainHead(company_id, sequence, prev, key_id)
+            dbname = cr.dbname
+            export = self.env["finance.audit.anchor"]._export_head
+            cr.postcommit.add(lambda: export(dbname, head))
         return sealed
 
     @api.model
@@ -140,7 +188,7 @@ class FinanceAuditEvent(models.Model):
             # Tests run in one uncommitted transaction that another cursor cannot see.
             return sum(self._seal_company(cid) for cid in company_ids)
         sealed = _seal_in_own_transaction(self.env.registry, company_ids)
-        self.invalidate_model(["sequence", "prev_hash", "hash"])
+        self.invalidate_model(["sequence", "prev_hash", "hash", "key_id"])
         return sealed
 
     @api.model
@@ -149,41 +197,126 @@ class FinanceAuditEvent(models.Model):
         self._seal_pending()
 
     @api.model
-    def _chain_rows(self, company):
-        self.env.cr.execute(
-            "SELECT company_id, sequence, event_type, model, res_id, user_id, occurred_at, "
-            "summary, payload, payload_hash, prev_hash, hash FROM finance_audit_event "
-            "WHERE company_id = %s AND hash IS NOT NULL ORDER BY sequence", (company.id,))
-        for row in self.env.cr.dictfetchall():
-            row["occurred_at"] = fields.Datetime.to_string(row["occurred_at"])
-            yield row
+    def _verify_company_verdict(self, company):
+        """The full ``Verdict`` of one company's chain against its anchors (DB and external file)."""
+        try:
+            key = audit_key()
+        except SecretKeyError as exc:
+            return Verdict(False, reason=str(exc))
+        return verify_chain(
+            self._rows("company_id = %s AND hash IS NOT NULL", (company.id,)), key,
+            unsealed=list(self._rows("company_id = %s AND hash IS NULL", (company.id,), "id")),
+            anchors=self.env["finance.audit.anchor"]._anchors_for(company),
+            now=fields.Datetime.now())
 
     @api.model
     def _verify_company(self, company):
         """Return None when the chain holds, else (sequence, reason)."""
-        def rows():
-            for row in self._chain_rows(company):
-                edited = payload_hash(row["payload"]) != row["payload_hash"]
-                yield dict(row, hash="payload-edited") if edited else row
-        return verify_chain(rows())
+        return self._verify_company_verdict(company).as_tuple()
+
+    @api.model
+    def _verify_companies(self, companies=None):
+        """Authorised companies to verify: all (server code), else the caller's own, for treasury managers."""
+        if self.env.su:
+            return companies or self.env["res.company"].sudo().search([])
+        if not self.env.user.has_group(VERIFY_GROUP):
+            raise AccessError(_("Only treasury managers and administrators may verify the audit trail."))
+        own = self.env.user.company_ids
+        if companies is None:
+            return self.env.companies & own
+        return self.env["res.company"].browse(getattr(companies, "ids", companies)) & own
 
     @api.model
     def verify_chains(self, companies=None):
-        """Seal what is pending, then verify each company's chain; returns {company name: result}."""
-        companies = companies or self.env["res.company"].sudo().search([])
-        self._seal_pending(companies.ids)
-        return {company.name: self._verify_company(company) for company in companies}
+        """Seal what is pending, then verify each company's chain; returns {company name: result}.
+
+        Server code (sudo) verifies any company; a user must be a treasury manager and gets
+        an answer only for the companies they belong to.
+        """
+        companies = self._verify_companies(companies)
+        verdicts = self.sudo()._verdicts(companies)
+        return {company.name: verdict.as_tuple() for company, verdict in verdicts}
 
     @api.model
+    def _verdicts(self, companies):
+        self._seal_pending(companies.ids)
+        return [(company, self._verify_company_verdict(company)) for company in companies]
+
     def action_verify_chain(self):
-        results = self.verify_chains(self.env.companies)
-        broken = {name: res for name, res in results.items() if res}
-        if broken:
-            text = "; ".join(_("%(company)s: first broken link at #%(seq)s (%(reason)s)",
-                               company=name, seq=res[0], reason=res[1]) for name, res in broken.items())
-            notif = {"type": "danger", "title": _("Audit chain broken"), "message": text, "sticky": True}
+        """Button / menu "Verify audit trail": a dialog with one line per company of the user.
+
+        Not ``@api.model``: the list's header button sends the selected ids, which do not matter.
+        """
+        companies = self._verify_companies()
+        verdicts = self.sudo()._verdicts(companies)
+        return self.env["finance.audit.verify.result"].sudo()._open_for(verdicts)
+
+    @api.model
+    def _rekey(self, old_key_text, new_key_text):
+        """Re-seal every company's chain under the audit key of a new master key.
+
+        ``old_key_text`` None: the chain is the unkeyed SHA-256 chain of 19.0.1.0.0
+        (upgrade). The chain is verified first; a broken chain is re-sealed too (a
+        rotation cannot wait), but the break is recorded in the new chain and logged.
+        """
+        new_key = audit_key(new_key_text)
+        old_key = audit_key(old_key_text) if old_key_text else None
+        self.env.flush_all()
+        self.env.cr.execute("SELECT DISTINCT company_id FROM finance_audit_event ORDER BY company_id")
+        counts = {}
+        for (company_id,) in self.env.cr.fetchall():
+            counts[company_id] = self._rekey_company(company_id, old_key, new_key)
+        return counts
+
+    @api.model
+    def _rekey_company(self, company_id, old_key, new_key):
+        cr = self.env.cr
+        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (AUDIT_LOCK_KEY, company_id))
+        new_id = chain_key_id(new_key)
+        head = self._head_row(company_id)
+        keys = [k for k in (old_key, new_key) if k]
+        current = next((k for k in keys if head and head["key_id"] == chain_key_id(k)), None)
+        if current:
+            problem = self._verify_company_verdict_with(company_id, current).as_tuple()
         else:
-            count = self.search_count([("company_id", "in", self.env.companies.ids)])
-            notif = {"type": "success", "title": _("Audit chain intact"),
-                     "message": _("%s events verified.", count), "sticky": False}
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": notif}
+            problem = self._legacy_problem(company_id) if head else None
+        rows = list(self._rows("company_id = %s AND hash IS NOT NULL", (company_id,)))
+        rows += [row for row in self._rows("company_id = %s AND hash IS NULL", (company_id,), "id")
+                 if old_key is None or any(entry_mac(k, row) == row["entry_mac"] for k in keys)]
+        if problem:
+            _logger.error("audit chain of company %s was broken before re-sealing: #%s %s",
+                          company_id, problem[0], problem[1])
+        # The re-sealing is itself an event, chained last: it is ours, whichever key _log had at hand.
+        event = self._log("audit.rekey", summary=f"audit chain re-sealed with audit key {new_id}",
+                          payload={"resealed": len(rows), "broken_before": list(problem) if problem else None},
+                          company=self.env["res.company"].browse(company_id))
+        rows += list(self._rows("id = %s", (event.id,)))
+        sequence, prev = 0, GENESIS
+        for row in rows:
+            sequence += 1
+            sealed = dict(row, sequence=sequence, key_id=new_id, prev_hash=prev)
+            sealed["entry_mac"] = entry_mac(new_key, sealed)
+            prev = event_mac(new_key, sealed)
+            cr.execute("UPDATE finance_audit_event SET sequence = NULL WHERE company_id = %s AND sequence = %s "
+                       "AND id != %s", (company_id, sequence, row["id"]))
+            cr.execute("UPDATE finance_audit_event SET sequence = %s, prev_hash = %s, hash = %s, key_id = %s, "
+                       "entry_mac = %s WHERE id = %s",
+                       (sequence, sealed["prev_hash"], prev, new_id, sealed["entry_mac"], row["id"]))
+        self.invalidate_model()
+        self.env["finance.audit.anchor"]._anchor_company(company_id, new_key)
+        return len(rows) - 1
+
+    @api.model
+    def _verify_company_verdict_with(self, company_id, key):
+        return verify_chain(self._rows("company_id = %s AND hash IS NOT NULL", (company_id,)), key)
+
+    @api.model
+    def _legacy_problem(self, company_id):
+        """First broken link of an unkeyed 19.0.1.0.0 chain, or None."""
+        expected_prev, expected_seq = GENESIS, 1
+        for row in self._rows("company_id = %s AND hash IS NOT NULL", (company_id,)):
+            if row["sequence"] != expected_seq or row["prev_hash"] != expected_prev \
+                    or legacy_event_hash(row) != row["hash"] or payload_hash(row["payload"]) != row["payload_hash"]:
+                return row["sequence"], "legacy chain link does not match"
+            expected_prev, expected_seq = row["hash"], expected_seq + 1
+        return None

@@ -79,4 +79,6 @@ class FinanceSecretVault(models.AbstractModel):
                 "secret.rotate", summary=f"master key rotated to {new_box.key_id}",
                 payload={"rotated": rotated, "already": already, "new_key_id": new_box.key_id},
                 company=company)
+        # The audit chain is keyed from the master key too: re-seal it under the new one.
+        self.env["finance.audit.event"]._rekey(old_key_text, new_key_text)
         return {"rotated": rotated, "already": already, "key_id": new_box.key_id}

@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_audit_chain,
     test_adversarial_evidence,
     test_adversarial_payment_injection,
     test_amount_attacks,

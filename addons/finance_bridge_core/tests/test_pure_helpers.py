@@ -2,16 +2,27 @@
 import logging
 import random
 import unittest
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ..lib.audit_chain import GENESIS, event_hash, verify_chain
+from ..lib.audit_chain import (
+    GENESIS,
+    UNSEALED_GRACE,
+    Anchor,
+    chain_key,
+    chain_key_id,
+    entry_mac,
+    event_mac,
+    format_head,
+    parse_head_lines,
+    verify_chain,
+)
 from ..lib.backoff import retry_delay
 from ..lib.dto import Money, StatementLineDTO
 from ..lib.errors import SecretKeyError
 from ..lib.import_keys import line_import_keys
 from ..lib.masking import MaskingLogger, mask_account, mask_text
-from ..lib.secret_box import SecretBox, generate_master_key, parse_master_key
+from ..lib.secret_box import SecretBox, derive_key, generate_master_key, key_fingerprint, parse_master_key
 
 
 class TestMasking(unittest.TestCase):
@@ -72,30 +83,58 @@ class TestImportKeys(unittest.TestCase):
 
 
 class TestAuditChainPure(unittest.TestCase):
+    key = chain_key(bytes(range(32)))
+
     def chain(self, n):
         events, prev = [], GENESIS
         for seq in range(1, n + 1):
-            event = {"company_id": 1, "sequence": seq, "event_type": "t", "model": None, "res_id": 0,
-                     "user_id": 2, "occurred_at": "2026-03-02 10:00:00", "summary": f"e{seq}",
-                     "payload_hash": "x", "prev_hash": prev}
-            event["hash"] = event_hash(event)
+            event = {"id": 100 + seq, "company_id": 1, "sequence": seq, "event_type": "t", "model": None,
+                     "res_id": 0, "user_id": 2, "occurred_at": "2026-03-02 10:00:00", "summary": f"e{seq}",
+                     "payload_hash": "x", "key_id": chain_key_id(self.key), "prev_hash": prev}
+            event["entry_mac"] = entry_mac(self.key, event)
+            event["hash"] = event_mac(self.key, event)
             events.append(event)
             prev = event["hash"]
         return events
 
     def test_intact(self):
-        self.assertIsNone(verify_chain(self.chain(5)))
+        verdict = verify_chain(self.chain(5), self.key)
+        self.assertTrue(verdict.ok)
+        self.assertEqual((verdict.count, verdict.head.sequence), (5, 5))
 
     def test_edit_detected(self):
         events = self.chain(5)
         events[2]["summary"] = "forged"
-        self.assertEqual(verify_chain(events), (3, "content does not match its hash: the row was edited"))
+        self.assertEqual(verify_chain(events, self.key).as_tuple(),
+                         (3, "content does not match its entry MAC: the row was edited or not written by the server"))
 
     def test_deletion_detected(self):
         events = self.chain(5)
         del events[1]
-        self.assertEqual(verify_chain(events)[0], 3)
+        self.assertEqual(verify_chain(events, self.key).as_tuple()[0], 3)
 
+    def test_other_key_detected(self):
+        self.assertFalse(verify_chain(self.chain(3), chain_key(bytes(32))).ok)
+
+    def test_head_line_round_trip_and_anchor_rules(self):
+        events = self.chain(4)
+        head = verify_chain(events, self.key).head
+        lines = ["noise", format_head("db1", head, "2026-03-02T10:00:00+00:00"),
+                 format_head("other_db", head, "x"), "FINANCE_BRIDGE_AUDIT_HEAD db=db1 company=1 seq=oops"]
+        anchors = list(parse_head_lines(lines, "db1"))
+        self.assertEqual(anchors, [Anchor(1, 4, head.mac, head.key_id, "file")])
+        self.assertTrue(verify_chain(events, self.key, anchors=anchors).ok)
+        self.assertIn("truncated after anchor #4", verify_chain(events[:3], self.key, anchors=anchors).reason)
+
+    def test_unsealed_rows_grace_and_authenticity(self):
+        row = {"id": 500, "company_id": 1, "event_type": "t", "model": None, "res_id": 0, "user_id": 2,
+               "occurred_at": "2026-03-02 10:00:00", "summary": "late", "payload_hash": "x"}
+        row["entry_mac"] = entry_mac(self.key, row)
+        at = datetime(2026, 3, 2, 10, 0, 0)
+        self.assertTrue(verify_chain([], self.key, unsealed=[row], now=at + UNSEALED_GRACE).ok)
+        self.assertIn("unsealed since", verify_chain([], self.key, unsealed=[row],
+                                                      now=at + UNSEALED_GRACE + timedelta(seconds=1)).reason)
+        self.assertIn("not authentic", verify_chain([], self.key, unsealed=[dict(row, id=501)], now=at).reason)
 
 class TestSecretBox(unittest.TestCase):
     def test_round_trip_and_binding(self):
@@ -114,6 +153,22 @@ class TestSecretBox(unittest.TestCase):
         token = SecretBox(bytes(32)).seal("x", "a")
         with self.assertRaisesRegex(SecretKeyError, "master key is wrong"):
             SecretBox(bytes([1]) * 32).open(token, "a")
+
+    def test_derive_key_separates_purposes(self):
+        master = bytes(range(32))
+        audit = derive_key(master, "finance_bridge/audit-chain/v1")
+        self.assertEqual(len(audit), 32)
+        self.assertEqual(audit, derive_key(master, b"finance_bridge/audit-chain/v1"))
+        self.assertNotEqual(audit, derive_key(master, "finance_bridge/other"))
+        self.assertNotEqual(audit, derive_key(bytes(32), "finance_bridge/audit-chain/v1"))
+        self.assertNotIn(master, audit)
+        with self.assertRaisesRegex(SecretKeyError, "32 bytes"):
+            derive_key(b"short", "x")
+
+    def test_key_fingerprint_tells_keys_apart(self):
+        self.assertEqual(key_fingerprint(bytes(32)), key_fingerprint(bytes(32)))
+        self.assertNotEqual(key_fingerprint(bytes(32)), key_fingerprint(bytes([1]) * 32))
+        self.assertEqual(len(key_fingerprint(bytes(32))), 64)
 
     def test_key_formats(self):
         self.assertEqual(parse_master_key("00" * 32), bytes(32))
