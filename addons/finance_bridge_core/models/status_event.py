@@ -4,6 +4,7 @@ import hashlib
 from odoo import api, fields, models
 
 from ..lib.dto import PAYMENT_STATUSES, STATUS_LEVELS
+from .button_access import check_button
 
 
 def event_dedup_key(dto):
@@ -95,5 +96,6 @@ class FinanceStatusEvent(models.Model):
         return False
 
     def action_reapply(self):
+        check_button(self, "finance_bridge_core.group_treasury_manager")
         self._apply()
         return True

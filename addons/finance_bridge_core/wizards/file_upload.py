@@ -1,6 +1,8 @@
 """Upload of statement and status files (several at once, or a zip), any supported format."""
 from odoo import _, fields, models
 
+from ..models.button_access import check_button
+
 
 class FinanceFileUpload(models.TransientModel):
     _name = "finance.file.upload"
@@ -17,6 +19,9 @@ class FinanceFileUpload(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
+        check_button(self, "finance_bridge_core.group_treasury_manager")
+        if self.connection_id:
+            check_button(self.connection_id, "finance_bridge_core.group_treasury_manager")
         records = self.env["finance.file.import"]
         for attachment in self.attachment_ids:
             records |= records._import_payload(attachment.raw, attachment.name, "upload", self.connection_id or None)
