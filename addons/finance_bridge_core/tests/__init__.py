@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_buttons,
     test_audit,
     test_concurrency,
     test_dto,
