@@ -1,5 +1,6 @@
 from . import (
     test_adversarial_buttons,
+    test_adversarial_operations,
     test_audit,
     test_concurrency,
     test_dto,
