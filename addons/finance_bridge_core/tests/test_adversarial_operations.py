@@ -42,13 +42,7 @@ class TestContentionAndCommitConflicts(CommittedCase):
         self.inbox = tempfile.mkdtemp(prefix="fb_ops_")
         self.addCleanup(shutil.rmtree, self.inbox, True)
         self.conn_ids, self.msg_ids = [], []
-        self.addCleanup(self._park)
-
-    def _park(self):
-        with self.transaction() as env:
-            env["finance.bank.connection"].browse(self.conn_ids).exists().write({"state": "draft"})
-            env["finance.outbox.message"].browse(self.msg_ids).exists().filtered(
-                lambda m: m.state != "sent").unlink()
+        self.addCleanup(lambda: self.park(self.conn_ids, self.msg_ids))
 
     def _connection(self):
         base = int(time.time() * 1000) % 10**8 * 10 + len(self.conn_ids)
