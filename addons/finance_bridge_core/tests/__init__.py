@@ -16,4 +16,5 @@ from . import (
     test_statement_line_writer,
     test_status_events,
     test_sync_engine,
+    test_user_errors,
 )

@@ -208,14 +208,18 @@ class RiskScreeningEngine(models.AbstractModel):
 
         def unit():
             version = self._claim_rescreen_version()
-            return self._rescreen_batch(version, size) if version else None
+            if not version:
+                return None, None
+            count = self._rescreen_batch(version, size)
+            # The commit belongs to the unit: a serialisation failure at COMMIT reruns the batch.
+            return count, commit_progress(count)
 
         while True:
-            count = run_unit(self.env, unit)
+            count, left = run_unit(self.env, unit)
             if count is None:
                 return screened
             screened += count
-            if commit_progress(count) <= 0:
+            if left <= 0:
                 return screened  # out of time: the cursor is committed, the next run goes on from there
 
     @api.model
