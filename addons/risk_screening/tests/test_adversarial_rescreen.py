@@ -127,6 +127,20 @@ class TestRescreenCoverage(TransactionCase):
         self.run_slices(version)
         self.assertExactlyOnce(version)
 
+    def test_counterparties_changing_between_slices(self):
+        version = new_list(self.env, "moving", names=4)
+        with self.env.cr.savepoint():
+            self.engine._rescreen_pending(one_batch_per_run)
+        late = self.env["res.partner"].with_context(risk_skip_screening=True).create(
+            {"name": "Zorblax Quentavia Holdings 2", "is_company": True, "customer_rank": 1})
+        gone = self.partners[-1]
+        gone.active = False
+        self.run_slices(version)
+        self.assertExactlyOnce(version)
+        self.assertIn(late.id, self.marks(version), "a counterparty added during the pass is screened too")
+        self.assertNotIn(gone.id, self.marks(version))
+        self.assertEqual(late.risk_state, "hit")
+
     def test_two_versions_each_get_their_own_pass(self):
         first = new_list(self.env, "first", names=1)
         second = new_list(self.env, "second", names=1)
