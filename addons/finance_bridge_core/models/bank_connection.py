@@ -5,22 +5,25 @@ import traceback
 import uuid
 from datetime import timedelta
 
-import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.backoff import retry_delay
-from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
+from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due, expected_contention
 from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
 from ..lib.provider_registry import validate_config
+from ..lib.user_errors import describe_error
+from .button_access import check_button, user_error
 
 _logger = logging.getLogger(__name__)
 
 STATES = [("draft", "Draft"), ("active", "Active"), ("error", "Error"), ("expired", "Expired")]
+ADMIN_GROUP = "finance_bridge_core.group_connection_admin"
+SYNC_GROUP = "finance_bridge_core.group_treasury_manager"
 INTERVAL_UNITS = {"minutes": "minutes", "hours": "hours", "days": "days"}
 
 
@@ -175,10 +178,17 @@ class FinanceBankConnection(models.Model):
         return cls(context)
 
     # ------------------------------------------------------------------ actions
+    # Every button checks its group server-side first (see button_access): the view's groups=
+    # only hides it. Provider and configuration failures reach the user as a UserError with the
+    # provider's own message, never as a traceback.
     def action_activate(self):
+        check_button(self, ADMIN_GROUP)
         for conn in self:
-            conn._config()
-            conn._check_required_secrets()
+            try:
+                conn._config()
+                conn._check_required_secrets()
+            except FinanceBridgeError as exc:
+                raise user_error(exc, _("%s cannot be activated", conn.name)) from None
             if not conn.account_ids:
                 raise UserError(_("Connection %s serves no bank journal yet.", conn.name))
             conn.write({"state": "active", "next_run": fields.Datetime.now(), "consecutive_failures": 0,
@@ -186,24 +196,41 @@ class FinanceBankConnection(models.Model):
         return True
 
     def action_set_draft(self):
+        check_button(self, ADMIN_GROUP)
         self.write({"state": "draft"})
         return True
 
     def action_test_connection(self):
         self.ensure_one()
+        check_button(self, ADMIN_GROUP)
         try:
             message = self._make_provider().test_connection()
             kind, title = "success", _("Connection works")
-        except (FinanceBridgeError, OSError) as exc:
-            message, kind, title = str(exc), "danger", _("Connection failed")
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the provider raises, the user reads one sentence
+            if not isinstance(exc, (FinanceBridgeError, OSError, UserError, ValidationError)):
+                _logger.warning("test of connection %s failed: %s", self.id, mask_text(repr(exc)))
+            message, kind, title = describe_error(exc), "danger", _("Connection failed")
         self.env["finance.audit.event"]._log("connection.test", self, summary=f"{title}: {self.name}",
                                              payload={"result": kind})
         return self._notify(title, mask_text(message), kind)
 
     def action_sync_now(self):
+        """Synchronise now, as the connection's technical context.
+
+        Only the press is checked against the user (group, company); the sync itself runs as
+        superuser scoped to the connection's company, exactly like the cron, so who pressed
+        never changes what is imported or whether the connection goes to error. The run's
+        creator stays the user who pressed.
+        """
         self.ensure_one()
+        check_button(self, SYNC_GROUP)
+        if self.state not in ("active", "error"):
+            raise UserError(_("%(name)s is %(state)s: activate it before synchronising.", name=self.name,
+                              state=dict(STATES)[self.state]))
         self._lock_now()
-        run = self._run_sync(trigger="manual")
+        run = self._technical()._run_sync(trigger="manual")
         if run.state == "done":
             return self._notify(_("Synchronised"), _(
                 "%(created)s line(s) created, %(skipped)s already known, %(stmts)s statement(s).",
@@ -211,18 +238,24 @@ class FinanceBankConnection(models.Model):
                 "success")
         return self._notify(_("Synchronisation failed"), run.error, "danger")
 
+    def _technical(self):
+        """The connection as its technical context: superuser rights, the connection's company only."""
+        self.ensure_one()
+        return self.sudo().with_company(self.company_id).with_context(allowed_company_ids=self.company_id.ids)
+
     def _lock_now(self):
-        """Lock the row for a manual sync; refuse when a worker holds it."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute("SELECT id FROM finance_bank_connection WHERE id = %s FOR UPDATE NOWAIT",
-                                    (self.id,))
-        except psycopg2.errors.LockNotAvailable:
-            raise UserError(_("A synchronisation of %s is running; try again in a moment.", self.name)) from None
+        """Lock the row for a manual sync; refuse when a worker holds it (SKIP LOCKED: no SQL error)."""
+        with expected_contention():  # updated since our snapshot: Odoo's request retry runs us again
+            self.env.cr.execute("SELECT id FROM finance_bank_connection WHERE id = %s FOR UPDATE SKIP LOCKED",
+                                (self.id,))
+        if not self.env.cr.fetchone():
+            _logger.info("manual sync of connection %s refused: a worker holds it", self.id)
+            raise UserError(_("A synchronisation of %s is running; try again in a moment.", self.name))
         return True
 
     def action_view_runs(self):
         self.ensure_one()
+        check_button(self, "finance_bridge_core.group_finance_user")
         action = self.env["ir.actions.act_window"]._for_xml_id("finance_bridge_core.action_finance_sync_run")
         action["domain"] = [("connection_id", "=", self.id)]
         action["context"] = {"default_connection_id": self.id}
@@ -258,7 +291,11 @@ class FinanceBankConnection(models.Model):
 
     @api.model
     def _cron_sync(self):
-        """Cron: synchronise due connections, one per transaction, reporting progress."""
+        """Cron: synchronise due connections, one per transaction, reporting progress.
+
+        Progress rows of imports whose worker died are closed first (see job progress).
+        """
+        self.env["finance.job.progress"].sudo()._reap_stale()
         return self._sync_due(self.env["ir.cron"]._commit_progress)
 
     @api.model
@@ -270,7 +307,7 @@ class FinanceBankConnection(models.Model):
         """
         # A serialisation conflict with another worker rolls the unit back and claims
         # again; it is not a sync failure.
-        return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn.sudo()._run_sync(trigger="cron"),
+        return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn._technical()._run_sync(trigger="cron"),
                          commit_progress, self._count_due())
 
     def _run_sync(self, trigger="cron"):
@@ -312,7 +349,7 @@ class FinanceBankConnection(models.Model):
         retryable = getattr(exc, "retryable", True)
         delay = retry_delay(failures) if retryable else retry_delay(max(failures, 6))
         now = fields.Datetime.now()
-        message = mask_text(str(exc) or exc.__class__.__name__)
+        message = describe_error(exc)
         if not isinstance(exc, (FinanceBridgeError, UserError, ValidationError, OSError)):
             _logger.error("sync of connection %s failed:\n%s", self.id, mask_text(traceback.format_exc()))
         run.write({"state": "failed", "finished_at": now, "duration": duration, "error": message})

@@ -17,6 +17,9 @@ from odoo.modules import module as odoo_module
 _logger = logging.getLogger(__name__)
 
 STALLED_AFTER = timedelta(minutes=10)
+# A running row is reaped (marked failed) once its heartbeat is this old AND the PostgreSQL
+# backend of the importing transaction is gone: a killed worker's transaction died with it.
+REAP_AFTER = timedelta(minutes=2)
 
 
 class FinanceJobProgress(models.Model):
@@ -40,6 +43,9 @@ class FinanceJobProgress(models.Model):
     started_at = fields.Datetime(required=True, readonly=True)
     updated_at = fields.Datetime(readonly=True)
     message = fields.Char(readonly=True)
+    backend_pid = fields.Integer(readonly=True, help="PostgreSQL backend of the importing transaction.")
+    backend_started = fields.Datetime(readonly=True,
+                                      help="Start of that backend (pids are reused; the pair identifies it).")
     stalled = fields.Boolean(compute="_compute_stalled",
                              help="Running but not heard of for ten minutes: the worker probably died; the "
                                   "file was not imported and will be picked up again.")
@@ -84,12 +90,45 @@ class FinanceJobProgress(models.Model):
     def _start(self, name, company, connection, size):
         """A reporter for one file: ``update(counts, position)`` and ``finish(state, message)``."""
         now = fields.Datetime.now()
+        # The importing transaction's own backend: while it lives, the import lives.
+        self.env.cr.execute("SELECT pid, backend_start AT TIME ZONE 'UTC' FROM pg_stat_activity "
+                            "WHERE pid = pg_backend_pid()")
+        pid, backend_started = self.env.cr.fetchone() or (None, None)
         row = self._side_execute(
             "INSERT INTO finance_job_progress (name, company_id, connection_ref, state, size, position, "
-            "lines_created, lines_skipped, started_at, updated_at) "
-            "VALUES (%s, %s, %s, 'running', %s, 0, 0, 0, %s, %s) RETURNING id",
-            (name, company.id, connection.id if connection else None, size, now, now))
+            "lines_created, lines_skipped, started_at, updated_at, backend_pid, backend_started) "
+            "VALUES (%s, %s, %s, 'running', %s, 0, 0, 0, %s, %s, %s, %s) RETURNING id",
+            (name, company.id, connection.id if connection else None, size, now, now, pid, backend_started))
         return ProgressReporter(self, row[0] if row else None)
+
+    @api.model
+    def _reap_stale(self, grace=REAP_AFTER):
+        """Mark failed the running rows of imports that died (SIGKILL, OOM, lost node).
+
+        A row is stale when its heartbeat is older than ``grace`` and the backend that ran the
+        import (pid + start time, recorded at start) no longer exists: its transaction, and so
+        the import, are gone; the file is imported again by the next sync. Called by the sync
+        cron before it claims work. Returns the ids marked.
+        """
+        self.env.cr.execute("""
+            UPDATE finance_job_progress p
+               SET state = 'failed', updated_at = (now() AT TIME ZONE 'UTC'),
+                   message = 'stopped: the importing worker died (no heartbeat since '
+                             || to_char(COALESCE(p.updated_at, p.started_at), 'YYYY-MM-DD HH24:MI:SS')
+                             || ' UTC, its database session is gone); the file will be imported again'
+             WHERE p.state = 'running'
+               AND COALESCE(p.updated_at, p.started_at) < (now() AT TIME ZONE 'UTC') - %s
+               AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                                WHERE a.pid = p.backend_pid
+                                  AND (p.backend_started IS NULL
+                                       OR a.backend_start AT TIME ZONE 'UTC' = p.backend_started))
+         RETURNING p.id, p.name""", (grace,))
+        rows = self.env.cr.fetchall()
+        for job_id, name in rows:
+            _logger.warning("import progress %s (%s) marked failed: its worker died", job_id, name)
+        if rows:
+            self.invalidate_model(["state", "updated_at", "message"])
+        return [job_id for job_id, _name in rows]
 
     @api.autovacuum
     def _gc_old(self):

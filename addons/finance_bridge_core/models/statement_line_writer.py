@@ -11,6 +11,7 @@ The writer only runs where that equality is known to hold (``_refusal`` says why
 the models must be extended by no addon this writer does not know, the journal must not hash its
 entries, and no line may fall in a locked period. Everything else goes through the ORM.
 """
+import logging
 import re
 from decimal import Decimal
 
@@ -18,10 +19,13 @@ import psycopg2.errors
 from psycopg2.extras import Json, execute_values
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL
 
 from ..lib.amounts import amount_problem
+from ..lib.concurrency import expected_contention
+
+_logger = logging.getLogger(__name__)
 
 MAXINT = 2147483647
 
@@ -179,10 +183,15 @@ class FinanceStatementLineWriter(models.AbstractModel):
         for model_name in ("account.move", "account.move.line", "account.bank.statement.line",
                            "account.bank.statement", "res.partner"):
             env[model_name].flush_model()
-        # One bulk import per journal at a time. A second one gets LockNotAvailable at once and is
-        # run again later by the worker (lib/concurrency.py) with a fresh snapshot that sees the
+        # One bulk import per journal at a time. A second one finds the journal busy (SKIP LOCKED:
+        # no SQL error in the logs), raises ConcurrencyError at once and is run again later by the
+        # worker (lib/concurrency.py) or Odoo's request retry, with a fresh snapshot that sees the
         # numbers the first one took. NO KEY: postings by others into the journal are not blocked.
-        cr.execute("SELECT id FROM account_journal WHERE id = %s FOR NO KEY UPDATE NOWAIT", (journal.id,))
+        with expected_contention():
+            cr.execute("SELECT id FROM account_journal WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", (journal.id,))
+        if not cr.fetchone():
+            _logger.info("journal %s is busy with another bulk import; retried later", journal.id)
+            raise ConcurrencyError(f"journal {journal.display_name} is busy with another import")
         company = journal.company_id
         company_currency = company.sudo().currency_id
         journal_currency = journal.currency_id or company_currency

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..lib.dto import PAYMENT_STATUSES, STATUS_LEVELS
+from .button_access import check_button
 
 
 def event_dedup_key(dto):
@@ -98,9 +99,7 @@ class FinanceStatusEvent(models.Model):
     def action_reapply(self):
         """Events are evidence (no write right for users): the button applies them as server code,
         for treasury managers and their companies only."""
-        if not self.env.su and not self.env.user.has_group("finance_bridge_core.group_treasury_manager"):
-            raise AccessError(_("Only treasury managers can apply status events again."))
-        self.check_access("read")
+        check_button(self, "finance_bridge_core.group_treasury_manager")
         if not self.env.su and not set(self.company_id.ids) <= set(self.env.companies.ids):
             raise AccessError(_("These status events belong to another company."))
         self.sudo()._apply()

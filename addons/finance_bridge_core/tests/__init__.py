@@ -1,6 +1,8 @@
 from . import (
     test_adversarial_audit_chain,
+    test_adversarial_buttons,
     test_adversarial_evidence,
+    test_adversarial_operations,
     test_adversarial_payment_injection,
     test_amount_attacks,
     test_audit,
@@ -20,4 +22,5 @@ from . import (
     test_status_events,
     test_sync_engine,
     test_untrusted_json_folder,
+    test_user_errors,
 )

@@ -61,3 +61,9 @@ class CommittedCase(unittest.TestCase):
         if errors:
             raise errors[0]
         return results
+
+    def park(self, conn_ids, msg_ids):
+        """Leave nothing due behind for the other tests: connections to draft, unsent messages removed."""
+        with self.transaction() as env:
+            env["finance.bank.connection"].browse(conn_ids).exists().write({"state": "draft"})
+            env["finance.outbox.message"].browse(msg_ids).exists().filtered(lambda m: m.state != "sent").unlink()

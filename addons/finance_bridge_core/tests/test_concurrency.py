@@ -62,10 +62,7 @@ class TestConcurrentWorkers(CommittedCase):
 
     def _park(self):
         """Leave nothing due behind for the other tests."""
-        with self.transaction() as env:
-            env["finance.bank.connection"].browse(self.conn_ids).exists().write({"state": "draft"})
-            env["finance.outbox.message"].browse(self.msg_ids).exists().filtered(
-                lambda m: m.state != "sent").unlink()
+        self.park(self.conn_ids, self.msg_ids)
 
     def _make_connections(self, count):
         with self.transaction() as env:

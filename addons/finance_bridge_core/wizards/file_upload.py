@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..models.button_access import check_button
+
 
 class FinanceFileUpload(models.TransientModel):
     _name = "finance.file.upload"
@@ -43,6 +45,9 @@ class FinanceFileUpload(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
+        check_button(self, "finance_bridge_core.group_treasury_manager")
+        if self.connection_id:
+            check_button(self.connection_id, "finance_bridge_core.group_treasury_manager")
         self._check_own_uploads()
         records = self.env["finance.file.import"]
         limit = records._limit("max_file_bytes")

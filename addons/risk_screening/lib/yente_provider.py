@@ -9,6 +9,7 @@ from odoo.addons.finance_bridge_core.lib.provider_registry import (
     SecretField,
     register_provider,
 )
+from odoo.addons.finance_bridge_core.lib.user_errors import describe_error
 
 from .matcher import ScreenQuery
 
@@ -49,7 +50,7 @@ class YenteMatchProvider(Provider):
         try:
             response = session.post(url, json=body, headers=headers)
         except requests.RequestException as exc:
-            raise ProviderError(f"screening service unreachable: {exc.__class__.__name__}", retryable=True) from None
+            raise ProviderError(f"screening service unreachable: {describe_error(exc, url)}", retryable=True) from None
         if response.status_code != 200:
             raise ProviderError(f"screening service answered {response.status_code}", retryable=True)
         try:

@@ -10,5 +10,6 @@ from . import (
     risk_list_entry,
     risk_list_source,
     risk_list_version,
+    risk_list_version_screening,
     risk_screening_engine,
 )

@@ -1,5 +1,6 @@
 """Partners are screened when created and when their name, country or bank details change."""
 from odoo import api, fields, models
+from odoo.addons.finance_bridge_core.models.button_access import check_button
 
 SCREENED_FIELDS = {"name", "country_id", "is_company", "bank_ids"}
 
@@ -50,6 +51,7 @@ class ResPartner(models.Model):
 
     def action_view_risk_hits(self):
         self.ensure_one()
+        check_button(self, "finance_bridge_core.group_finance_user")
         action = self.env["ir.actions.act_window"]._for_xml_id("risk_screening.action_risk_hit")
         action["domain"] = [("partner_id", "=", self.id)]
         return action

@@ -1,8 +1,10 @@
 """A possible sanctions match waiting for, or carrying, a reviewer's decision."""
 from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.exceptions import UserError
 
 STAGES = [("partner", "Partner"), ("approval", "Approval request"), ("release", "Release")]
+REVIEWER_GROUP = "risk_screening.group_screening_reviewer"
 
 
 class RiskScreeningHit(models.Model):
@@ -53,7 +55,7 @@ class RiskScreeningHit(models.Model):
             hit.explanation_text = "\n".join(lines)
 
     def _check_reviewer(self):
-        if not self.env.user.has_group("risk_screening.group_screening_reviewer"):
+        if not self.env.user.has_group(REVIEWER_GROUP):
             raise UserError(_("Only screening reviewers can decide on hits."))
         for hit in self:
             if hit.state != "open":
@@ -90,5 +92,6 @@ class RiskScreeningHit(models.Model):
         return self._decide("false_positive", reason, expires_on)
 
     def action_open_review(self):
+        check_button(self, REVIEWER_GROUP)
         return {"type": "ir.actions.act_window", "res_model": "risk.hit.review", "view_mode": "form",
                 "target": "new", "context": {"default_hit_ids": self.ids}}

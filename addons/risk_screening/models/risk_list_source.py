@@ -3,8 +3,9 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
-from odoo.addons.finance_bridge_core.lib.masking import mask_text
 from odoo.addons.finance_bridge_core.lib.provider_context import make_http_session
+from odoo.addons.finance_bridge_core.lib.user_errors import describe_error
+from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.exceptions import UserError
 
 from ..lib.eu_xml_parser import parse_eu_xml
@@ -82,6 +83,7 @@ class RiskListSource(models.Model):
         return self.env["risk.list.version"]._record_snapshot(self, snapshot, files, origin, filenames)
 
     def action_download(self):
+        check_button(self, "finance_bridge_core.group_connection_admin")
         for source in self:
             source._download()
         return True
@@ -110,10 +112,9 @@ class RiskListSource(models.Model):
             if self.add_url:
                 files["add"] = self._fetch(self.add_url)
         except Exception as exc:  # noqa: BLE001 - network errors of every kind end here
-            if isinstance(exc, UserError):
-                message = exc.args[0]
-            else:
-                message = f"download failed: {exc.__class__.__name__}: {mask_text(str(exc))}"
+            # UserErrors keep their text; network errors read "cannot reach <host>: <reason>".
+            message = exc.args[0] if isinstance(exc, UserError) else _(
+                "%(list)s: download failed: %(reason)s", list=self.name, reason=describe_error(exc, self.url))
             self.sudo().last_error = message
             raise UserError(message) from None
         return self._import_files(files, origin="download")

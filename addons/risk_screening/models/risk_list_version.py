@@ -37,6 +37,25 @@ class RiskListVersion(models.Model):
     rescreen_state = fields.Selection([("none", "Not needed"), ("pending", "Pending"), ("done", "Done")],
                                       default="none", readonly=True,
                                       help="Re-screening of all active counterparties against what changed.")
+    # The re-screening cursor: partners are taken in id order and the last id done is committed with
+    # each batch's results, so a run that ends (time slice, crash) resumes exactly where it stopped.
+    rescreen_cursor = fields.Integer(readonly=True, copy=False, string="Last partner screened",
+                                     help="Id of the last counterparty re-screened for this version.")
+    rescreen_done = fields.Integer(readonly=True, copy=False, string="Counterparties re-screened")
+    rescreen_total = fields.Integer(readonly=True, copy=False, string="Counterparties to re-screen",
+                                    help="Counterparties done plus those still after the cursor, at the last batch.")
+    rescreen_progress = fields.Float(compute="_compute_rescreen_progress", string="Re-screening progress (%)")
+    rescreen_finished_at = fields.Datetime(readonly=True, copy=False)
+    screened_ids = fields.One2many("risk.list.version.screening", "version_id", string="Re-screened counterparties")
+
+    @api.depends("rescreen_done", "rescreen_total", "rescreen_state")
+    def _compute_rescreen_progress(self):
+        for version in self:
+            if version.rescreen_state == "done":
+                version.rescreen_progress = 100.0
+            else:
+                version.rescreen_progress = (100.0 * version.rescreen_done / version.rescreen_total
+                                             if version.rescreen_total else 0.0)
 
     def _attach(self, files, filenames=None):
         attachments = self.env["ir.attachment"].sudo().create([{

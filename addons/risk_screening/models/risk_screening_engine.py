@@ -3,6 +3,7 @@ import logging
 import threading
 
 from odoo import api, fields, models
+from odoo.addons.finance_bridge_core.lib.concurrency import run_unit
 from odoo.addons.finance_bridge_core.lib.dto import ScreeningHold
 from odoo.addons.finance_bridge_core.lib.errors import FinanceBridgeError
 
@@ -13,6 +14,7 @@ from .risk_list_entry import name_hash
 _logger = logging.getLogger(__name__)
 _CACHE = {}
 _CACHE_LOCK = threading.Lock()
+RESCREEN_BATCH = 500  # partners per transaction (ir.config_parameter risk_screening.rescreen_batch_size)
 
 
 class RiskScreeningEngine(models.AbstractModel):
@@ -117,29 +119,108 @@ class RiskScreeningEngine(models.AbstractModel):
         return result
 
     @api.model
-    def _rescreen_targets(self):
-        return self.env["res.partner"].sudo().search(
-            ["|", "|", ("bank_ids", "!=", False), ("supplier_rank", ">", 0), ("customer_rank", ">", 0)])
+    def _rescreen_domain(self, after=0):
+        """Active counterparties (bank details, supplier or customer), after a partner id."""
+        return [("id", ">", after or 0),
+                "|", "|", ("bank_ids", "!=", False), ("supplier_rank", ">", 0), ("customer_rank", ">", 0)]
 
     @api.model
-    def _rescreen_pending(self, commit_progress):
-        """After list updates: screen every active counterparty against what changed, in batches."""
-        versions = self.env["risk.list.version"].sudo().search([("rescreen_state", "=", "pending")])
-        if not versions:
-            return 0
-        changed = self.env["risk.list.entry"].sudo().search([("version_id", "in", versions.ids)])
-        delta = NameIndex(changed._to_dto())
-        partner_ids = self._rescreen_targets().ids
-        commit_progress(remaining=len(partner_ids))
-        done = 0
-        for start in range(0, len(partner_ids), 500):
-            batch = self.env["res.partner"].sudo().browse(partner_ids[start:start + 500])
-            self._screen_partners(batch, stage="partner", index=delta)
-            done += len(batch)
-            if commit_progress(len(batch)) <= 0:
-                return done  # out of time: the next run starts again with the versions still pending
-        versions.write({"rescreen_state": "done"})
-        return done
+    def _rescreen_batch_size(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("risk_screening.rescreen_batch_size")
+        return max(int(value or RESCREEN_BATCH), 1)
+
+    @api.model
+    def _claim_rescreen_version(self):
+        """The oldest pending version nobody else works on, row-locked until this batch commits.
+
+        A version locked by a concurrent run is skipped (SKIP LOCKED): two runs never take the
+        same cursor, so no partner is screened twice for one version.
+        """
+        self.env["risk.list.version"].flush_model()
+        self.env.cr.execute("""
+            SELECT id FROM risk_list_version WHERE rescreen_state = 'pending'
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""")
+        row = self.env.cr.fetchone()
+        return self.env["risk.list.version"].sudo().browse(row[0] if row else [])
+
+    @api.model
+    def _version_delta(self, version):
+        """Index of the entries this version added or changed (cached while they stay the same)."""
+        Entry = self.env["risk.list.entry"].sudo().with_context(active_test=False)
+        Entry.flush_model()
+        self.env.cr.execute("SELECT count(*), max(write_date), max(id) FROM risk_list_entry WHERE version_id = %s "
+                            "AND active", (version.id,))
+        key = (self.env.cr.dbname, "version", version.id, tuple(self.env.cr.fetchone()))
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key[:3])
+            if cached and cached[0] == key:
+                return cached[1]
+        index = NameIndex(Entry.search([("version_id", "=", version.id), ("active", "=", True)])._to_dto())
+        with _CACHE_LOCK:
+            _CACHE[key[:3]] = (key, index)
+        return index
+
+    @api.model
+    def _rescreen_batch(self, version, size):
+        """Screen the next ``size`` counterparties after the version's cursor, in the caller's transaction.
+
+        Results, the per-partner screening rows and the advanced cursor are written together: they
+        commit together or roll back together, so a crash leaves neither a gap nor a duplicate.
+        """
+        Partner = self.env["res.partner"].sudo()
+        partners = Partner.search(self._rescreen_domain(version.rescreen_cursor), order="id", limit=size)
+        if partners:
+            self._screen_partners(partners, stage="partner", index=self._version_delta(version))
+            now = fields.Datetime.now()
+            self.env["risk.list.version.screening"].sudo().create(
+                [{"version_id": version.id, "partner_id": p.id, "screened_at": now} for p in partners])
+        done = version.rescreen_done + len(partners)
+        vals = {"rescreen_cursor": partners[-1:].id or version.rescreen_cursor, "rescreen_done": done,
+                "rescreen_total": done + Partner.search_count(self._rescreen_domain(partners[-1:].id or
+                                                                                    version.rescreen_cursor))}
+        if len(partners) < size:
+            vals.update(rescreen_state="done", rescreen_finished_at=fields.Datetime.now(), rescreen_total=done)
+        version.write(vals)
+        if vals.get("rescreen_state") == "done":
+            self.env["finance.audit.event"]._log(
+                "screening.rescreen_done", version, summary=f"{version.source_id.name} {version.version}: "
+                                                            f"{done} counterparties re-screened",
+                payload={"version": version.version, "screened": done}, company=self.env.company)
+        return len(partners)
+
+    @api.model
+    def _rescreen_remaining(self):
+        Partner = self.env["res.partner"].sudo()
+        return sum(Partner.search_count(self._rescreen_domain(v.rescreen_cursor)) for v in
+                   self.env["risk.list.version"].sudo().search([("rescreen_state", "=", "pending")]))
+
+    @api.model
+    def _rescreen_pending(self, commit_progress, batch_size=None):
+        """After list updates: screen every active counterparty once per pending version, in batches.
+
+        Each batch claims its version (row lock), continues from the version's persistent cursor
+        and commits through ``commit_progress`` (the cron progress API); when the cron's time slice
+        is spent the run stops and the next one resumes at the cursor. Returns the partners screened.
+        """
+        size = batch_size or self._rescreen_batch_size()
+        commit_progress(remaining=self._rescreen_remaining())
+        screened = 0
+
+        def unit():
+            version = self._claim_rescreen_version()
+            if not version:
+                return None, None
+            count = self._rescreen_batch(version, size)
+            # The commit belongs to the unit: a serialisation failure at COMMIT reruns the batch.
+            return count, commit_progress(count)
+
+        while True:
+            count, left = run_unit(self.env, unit)
+            if count is None:
+                return screened
+            screened += count
+            if left <= 0:
+                return screened  # out of time: the cursor is committed, the next run goes on from there
 
     @api.model
     def _cron_rescreen(self):

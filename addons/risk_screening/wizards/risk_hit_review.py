@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.finance_bridge_core.models.button_access import check_button
 
 
 class RiskHitReview(models.TransientModel):
@@ -14,6 +15,7 @@ class RiskHitReview(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
+        check_button(self, "risk_screening.group_screening_reviewer")
         if self.decision == "confirmed":
             self.hit_ids.action_confirm(self.reason)
         else:
