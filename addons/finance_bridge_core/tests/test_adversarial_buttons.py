@@ -126,6 +126,8 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             [StatusEventDTO(source="api", status=PAYMENT_STATUSES[0], end_to_end_id=f"E2E-OPS-{cls.port}")],
             company=cls.company_a)
         fx["finance.status.event"] = list(events)
+        fx["finance.audit.event"] = list(env["finance.audit.event"]._log(
+            "test.ops", summary="an event to verify from", company=cls.company_a))
         fx["res.partner"] = [env["res.partner"].create({"name": "Ops Counterparty", "company_id": cls.company_a.id})]
         if "risk.list.source" in env:
             fx["risk.list.source"] = [
@@ -289,7 +291,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             self.assertIn(expected, answer.result["params"]["message"])
 
     def test_queue_event_and_upload_buttons(self):
-        self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload"})
+        self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event"})
 
     def test_screening_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("risk.") or m == "res.partner"}
