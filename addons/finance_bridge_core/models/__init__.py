@@ -11,6 +11,7 @@ from . import (
     bank_secret,
     demo_setup,
     file_import,
+    guarded_fields,
     job_progress,
     ops_overview,
     outbox_message,

@@ -11,6 +11,7 @@ import zipfile
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..lib.decision_guard import decides
 from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.file_formats import chunks_of, detect
 from ..lib.masking import mask_account
@@ -26,6 +27,7 @@ class FinanceFileImport(models.Model):
     _name = "finance.file.import"
     _description = "Imported bank file"
     _order = "id desc"
+    _finance_guarded_records = True  # evidence: written by server code only
 
     name = fields.Char(required=True, readonly=True, string="File")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
@@ -67,6 +69,7 @@ class FinanceFileImport(models.Model):
              ("bank_account_id.sanitized_acc_number", "=", account)], limit=1)
 
     @api.model
+    @decides
     def _import_file(self, data, filename, channel="upload", connection=None, company=None):
         """Import one file (not an archive); returns its record."""
         company = company or (connection.company_id if connection else self.env.company)
@@ -170,6 +173,7 @@ class FinanceFileImport(models.Model):
         return counts, notes
 
     @api.model
+    @decides
     def _import_payload(self, data, filename, channel="upload", connection=None, company=None):
         """A file or a zip of files; returns the records, one per file."""
         if data[:4] != b"PK\x03\x04":
