@@ -1,4 +1,5 @@
 from . import (
+    test_adv_decision_fields,
     test_audit,
     test_concurrency,
     test_dto,
