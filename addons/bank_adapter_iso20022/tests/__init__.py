@@ -1,4 +1,5 @@
 from . import (
+    test_adv_multi_company,
     test_bank_profiles,
     test_camt_parser,
     test_channels,
