@@ -64,8 +64,8 @@ class Base(models.AbstractModel):
     def _finance_refuse(self, operation, names):
         labels = ", ".join(sorted(self._fields[n].string or n for n in names)) if names else ""
         raise AccessError(_(
-            "%(model)s: %(op)s refused. %(fields)s only change through the actions that check the rules "
-            "(server side), not through a direct write.",
+            "%(model)s: %(op)s refused. %(fields)s can only be changed through the actions that check the "
+            "rules (server side), not by a direct write.",
             model=self._description or self._name, op=operation,
             fields=labels or _("These records")))
 
@@ -132,6 +132,16 @@ class Base(models.AbstractModel):
         self._finance_check_fixed(vals)
         self._finance_check_shared("write", records=self, vals_list=[vals])
         return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A client's copy starts with fresh decisions (the defaults), like a new record."""
+        vals_list = super().copy_data(default)
+        if not self._finance_privileged():
+            dropped = self._finance_guarded_names() - set(default or ())
+            for vals in vals_list:
+                for name in dropped & set(vals):
+                    del vals[name]
+        return vals_list
 
     def unlink(self):
         if self and not self._finance_privileged():
