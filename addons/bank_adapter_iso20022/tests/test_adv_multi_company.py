@@ -57,16 +57,6 @@ class TestMultiCompanyOverRpc(RpcAttackCase):
         self.assertRefused(self.call_kw(self.admin_b, "finance.bank.profile", "write",
                                         [[own.result], {"company_id": self.company_a.id}]))
 
-    def test_company_b_admin_edits_a_shared_sanctions_list_source(self):
-        source = self.env.ref("risk_screening.source_ofac_sdn", raise_if_not_found=False)
-        if not source:
-            self.skipTest("risk_screening is not installed")
-        url = source.url
-        self.assertRefused(self.call_kw(self.admin_b, "risk.list.source", "write",
-                                        [source.ids, {"url": "http://127.0.0.1:9/evil.csv"}]))
-        source.invalidate_recordset()
-        self.assertEqual(source.url, url)
-
     def test_profile_of_company_a_on_a_company_b_connection(self):
         profile_a = self.env["finance.bank.profile"].create(
             {"name": "A dialect", "code": "a_dialect", "company_id": self.company_a.id})

@@ -71,6 +71,8 @@ class RiskListSource(models.Model):
         active version stays what it was.
         """
         self.ensure_one()
+        if origin == "upload":  # the list is shared by every company: so is the right to replace it
+            self._finance_check_shared(_("importing a list file"), records=self)
         try:
             snapshot = parse_list(self.list_format, files)
         except FormatError as exc:

@@ -1,1 +1,8 @@
-from . import test_adv_segregation, test_fraud_rules, test_list_parsers, test_matcher, test_screening
+from . import (
+    test_adv_multi_company,
+    test_adv_segregation,
+    test_fraud_rules,
+    test_list_parsers,
+    test_matcher,
+    test_screening,
+)
