@@ -35,6 +35,8 @@ class RiskAllowlist(models.Model):
             self.env["finance.audit.event"]._log(
                 "screening.allowlist.revoked", entry, summary=f"{entry.screened_name}: allowlist revoked",
                 payload={"entry": entry.entry_id.id, "by": self.env.uid}, company=entry.company_id)
+            if entry.partner_id:
+                self.env["risk.screening.engine"]._screen_partners(entry.partner_id)
         return True
 
     @api.model

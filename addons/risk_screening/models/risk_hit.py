@@ -63,8 +63,7 @@ class RiskScreeningHit(models.Model):
             if hit.requested_by_id == self.env.user:
                 raise UserError(_("You asked for the screened operation; another reviewer must decide on %s.",
                                   hit.screened_name))
-            if hit.partner_id and hit.partner_id.commercial_partner_id == \
-                    self.env.user.partner_id.commercial_partner_id:
+            if hit.partner_id and hit.partner_id == self.env.user.partner_id:
                 raise UserError(_("%s is screened as your own contact; another reviewer must decide.",
                                   hit.screened_name))
 

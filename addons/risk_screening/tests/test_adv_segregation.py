@@ -7,7 +7,8 @@ review methods, which apply the four-eyes rule; nothing else may change them.
 """
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
 from odoo.addons.risk_screening.models.risk_list_entry import name_hash
-from odoo.tests.common import new_test_user, tagged
+from odoo.exceptions import UserError
+from odoo.tests.common import TransactionCase, new_test_user, tagged
 
 from . import fixtures as fx
 
@@ -136,3 +137,23 @@ class TestScreeningSegregationOverRpc(RpcAttackCase):
                                             [partner.ids, {"risk_state": "clear"}]))
         partner.invalidate_recordset()
         self.assertEqual(partner.risk_state, "hit")
+
+
+class TestAllowlistRevoke(TransactionCase):
+    """Revoking a false positive (the stricter direction) screens the partner again at once."""
+
+    def test_revoke_screens_the_partner_again(self):
+        self.env.company.risk_threshold = 90
+        self.env.ref("risk_screening.source_ofac_sdn")._import_files(
+            {"main": fx.OFAC_SDN.encode(), "alt": fx.OFAC_ALT.encode()})
+        reviewer = new_test_user(self.env, "fb_revoke_reviewer", groups="risk_screening.group_screening_reviewer")
+        partner = self.env["res.partner"].create({"name": "Ivan Petrov"})
+        partner.risk_hit_ids.with_user(reviewer).action_false_positive("born 1990 in Minsk")
+        self.assertEqual(partner.risk_state, "clear")
+        allow = partner.risk_hit_ids.allowlist_id
+        with self.assertRaisesRegex(UserError, "Only screening reviewers"):
+            allow.with_user(new_test_user(self.env, "fb_revoke_plain", groups="base.group_user")).action_revoke()
+        allow.with_user(reviewer).action_revoke()
+        self.assertFalse(allow.active)
+        self.assertEqual(partner.risk_state, "hit")
+        self.assertTrue(self.env["finance.audit.event"].search([("event_type", "=", "screening.allowlist.revoked")]))
