@@ -333,3 +333,7 @@ class TestDecisionFieldsOverRpc(RpcAttackCase):
         self.assertTrue(answer.refused or (messages and not (answer.result or {}).get("ids")),
                         f"import changed a state: {answer}")
         self.assertEqual(self._snapshot(conn, ["state"])["state"], state)
+        # the form's ordinary fields stay editable for the connection administrator
+        saved = self.call_kw_as(admin, "finance.bank.connection", "web_save",
+                                [conn.ids, {"name": "Renamed by its administrator"}], {"specification": {"name": {}}})
+        self.assertTrue(saved.ok, saved)
