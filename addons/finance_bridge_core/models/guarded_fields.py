@@ -89,7 +89,7 @@ class Base(models.AbstractModel):
                         field=field.string or name))
 
     def _finance_all_companies_user(self):
-        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
+        companies = self.env["res.company"].sudo().search([])  # the active companies
         return not (companies - self.env.user.company_ids)
 
     def _finance_check_shared(self, operation, records=None, vals_list=None):
