@@ -1,5 +1,6 @@
 """A file-channel connection names the bank profile its pain.001 files follow."""
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..providers.file_channel import PROFILE_PROVIDERS
 
@@ -19,6 +20,14 @@ class FinanceBankConnection(models.Model):
     def _compute_uses_bank_profile(self):
         for conn in self:
             conn.uses_bank_profile = conn.provider in PROFILE_PROVIDERS
+
+    @api.constrains("bank_profile_id", "company_id")
+    def _check_bank_profile_company(self):
+        for conn in self:
+            profile = conn.bank_profile_id.sudo()
+            if profile.company_id and profile.company_id != conn.company_id:
+                raise ValidationError(_("Bank profile %(p)s belongs to another company than connection %(c)s.",
+                                        p=profile.name, c=conn.name))
 
     def _config(self):
         config = super()._config()

@@ -10,13 +10,18 @@ PAIN_VERSIONS = [("001.001.09", "pain.001.001.09 (2019, current)"), ("001.001.03
 class FinanceBankProfile(models.Model):
     _name = "finance.bank.profile"
     _description = "Bank profile (pain.001 dialect)"
+    # A profile without a company is shared: only a user allowed in every company may change it
+    # (see finance_bridge_core/models/guarded_fields.py); a company adapts a copy of its own.
     _order = "sequence, name"
+    _finance_shared_config = True
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True, help="Stable technical name, used in exports and logs.")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", help="Leave empty to offer the profile to every company.")
+    company_id = fields.Many2one("res.company", fixed=True,
+                                 help="Leave empty to offer the profile to every company (administrators of all "
+                                      "companies only).")
     pain_version = fields.Selection(PAIN_VERSIONS, required=True, default="001.001.09",
                                     help="pain.001 schema version the bank accepts; the file is validated "
                                          "against this official XSD before it leaves Odoo.")

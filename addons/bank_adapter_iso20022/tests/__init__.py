@@ -1,4 +1,5 @@
 from . import (
+    test_adv_multi_company,
     test_adversarial_payment_injection,
     test_amount_attacks,
     test_bank_profiles,

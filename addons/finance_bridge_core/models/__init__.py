@@ -13,6 +13,7 @@ from . import (
     bank_secret,
     demo_setup,
     file_import,
+    guarded_fields,
     ir_attachment,
     job_progress,
     ops_overview,

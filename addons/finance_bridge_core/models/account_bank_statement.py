@@ -10,11 +10,11 @@ class AccountBankStatement(models.Model):
     finance_bank_ref = fields.Char(readonly=True, string="Bank statement id", index="btree_not_null")
     finance_sequence = fields.Integer(readonly=True, string="Bank sequence number")
     finance_continuity = fields.Selection(
-        [("ok", "Continuous"), ("gap", "Gap"), ("unchecked", "Not checked")], readonly=True,
+        [("ok", "Continuous"), ("gap", "Gap"), ("unchecked", "Not checked")], readonly=True, guarded=True,
         string="Continuity", help="Whether the opening balance equals the previous statement's closing "
                                   "balance and the bank's sequence number follows on.")
-    finance_continuity_note = fields.Char(readonly=True, string="Continuity note")
+    finance_continuity_note = fields.Char(readonly=True, string="Continuity note", guarded=True)
     finance_balance_note = fields.Char(
-        readonly=True, string="Balance mismatch",
+        readonly=True, string="Balance mismatch", guarded=True,
         help="Set when the bank's opening balance plus its lines is not its closing balance and the company "
              "imports such statements flagged instead of refusing them.")

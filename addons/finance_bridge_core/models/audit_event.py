@@ -64,6 +64,7 @@ class FinanceAuditEvent(models.Model):
     _append_only_label = "Audit events"
     _order = "company_id, sequence desc, id desc"
     _rec_name = "summary"
+    _finance_guarded_records = True  # evidence: appended by _log (server code) only
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     sequence = fields.Integer(readonly=True, help="Position in the company's chain; empty until sealed.")

@@ -12,6 +12,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..lib.backoff import retry_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due, expected_contention
+from ..lib.decision_guard import decides
 from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
@@ -36,11 +37,12 @@ class FinanceBankConnection(models.Model):
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company,
-                                 index=True, tracking=True)
+                                 index=True, tracking=True, fixed=True)
     provider = fields.Selection(selection="_selection_provider", required=True, tracking=True,
                                 help="The registered provider that talks to this bank.")
     provider_capabilities = fields.Char(compute="_compute_provider_info")
     state = fields.Selection(STATES, default="draft", required=True, tracking=True, readonly=True, index=True,
+                             guarded=True, copy=False,
                              help="Only active connections (and those in error, after their backoff) are synchronised.")
     user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user,
                               help="Receives the activities for failures and expiring consent.")
@@ -53,10 +55,10 @@ class FinanceBankConnection(models.Model):
                                      default="hours", required=True)
     next_run = fields.Datetime(default=fields.Datetime.now, copy=False, index=True,
                                help="When the synchronisation cron takes this connection next.")
-    last_success = fields.Datetime(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
-    consecutive_failures = fields.Integer(readonly=True, copy=False)
-    next_retry = fields.Datetime(readonly=True, copy=False,
+    last_success = fields.Datetime(readonly=True, copy=False, guarded=True)
+    last_error = fields.Text(readonly=True, copy=False, guarded=True)
+    consecutive_failures = fields.Integer(readonly=True, copy=False, guarded=True)
+    next_retry = fields.Datetime(readonly=True, copy=False, guarded=True,
                                  help="After a failure: when the same window is tried again.")
     consent_expires_on = fields.Date(tracking=True,
                                      help="When the bank consent or credentials expire. An activity is "
@@ -181,6 +183,7 @@ class FinanceBankConnection(models.Model):
     # Every button checks its group server-side first (see button_access): the view's groups=
     # only hides it. Provider and configuration failures reach the user as a UserError with the
     # provider's own message, never as a traceback.
+    @decides
     def action_activate(self):
         check_button(self, ADMIN_GROUP)
         for conn in self:
@@ -195,6 +198,7 @@ class FinanceBankConnection(models.Model):
                         "next_retry": False})
         return True
 
+    @decides
     def action_set_draft(self):
         check_button(self, ADMIN_GROUP)
         self.write({"state": "draft"})
@@ -310,6 +314,7 @@ class FinanceBankConnection(models.Model):
         return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn._technical()._run_sync(trigger="cron"),
                          commit_progress, self._count_due())
 
+    @decides
     def _run_sync(self, trigger="cron"):
         """Synchronise one claimed connection inside the caller's transaction.
 
@@ -344,6 +349,7 @@ class FinanceBankConnection(models.Model):
             payload=dict(counts, run=run.id, correlation_id=run.correlation_id))
         return run
 
+    @decides
     def _record_failure(self, run, exc, duration):
         failures = self.consecutive_failures + 1
         retryable = getattr(exc, "retryable", True)
@@ -367,6 +373,7 @@ class FinanceBankConnection(models.Model):
 
     # ------------------------------------------------------------------ expiry
     @api.model
+    @decides
     def _cron_check_expiry(self):
         today = fields.Date.context_today(self)
         for conn in self.search([("consent_expires_on", "!=", False), ("state", "!=", "draft")]):

@@ -10,8 +10,9 @@ class FinanceBankConnectionAccount(models.Model):
     _description = "Bank account served by a connection"
     _order = "connection_id, id"
 
-    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True,
+                                    fixed=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True, fixed=True)
     journal_id = fields.Many2one("account.journal", required=True, ondelete="restrict",
                                  domain="[('type', '=', 'bank'), ('company_id', '=', company_id)]",
                                  help="The bank journal whose statements this connection imports.")

@@ -7,8 +7,9 @@ class FinanceBankConnectionItem(models.AbstractModel):
     _description = "Bank connection schema item"
     _order = "connection_id, id"
 
-    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="cascade", index=True,
+                                    fixed=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True, fixed=True)
     key = fields.Char(required=True, readonly=True)
     label = fields.Char(readonly=True)
     help = fields.Char(readonly=True)

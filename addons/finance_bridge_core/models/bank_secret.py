@@ -11,9 +11,9 @@ class FinanceBankSecret(models.Model):
     _inherit = ["finance.bank.connection.item"]
     ciphertext = fields.Char(prefetch=False, copy=False,
                              help="AES-GCM token; readable by no one through the ORM.")
-    is_set = fields.Boolean(readonly=True, copy=False)
-    set_on = fields.Datetime(readonly=True, copy=False)
-    set_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    is_set = fields.Boolean(readonly=True, copy=False, guarded=True)
+    set_on = fields.Datetime(readonly=True, copy=False, guarded=True)
+    set_by_id = fields.Many2one("res.users", readonly=True, copy=False, guarded=True)
     value = fields.Char(compute="_compute_value", inverse="_inverse_value",
                         help="Type a new value to replace the secret. The stored value is never shown.")
 

@@ -14,6 +14,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..lib.decision_guard import decides
 from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.evidence import evidence_writer
 from ..lib.file_formats import chunks_of, detect
@@ -57,6 +58,7 @@ class FinanceFileImport(models.Model):
     _name = "finance.file.import"
     _description = "Imported bank file"
     _order = "id desc"
+    _finance_guarded_records = True  # evidence: written by server code only
 
     name = fields.Char(required=True, readonly=True, string="File")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
@@ -173,6 +175,7 @@ class FinanceFileImport(models.Model):
              ("bank_account_id.sanitized_acc_number", "=", account)], limit=1)
 
     @api.model
+    @decides
     def _import_file(self, data, filename, channel="upload", connection=None, company=None):
         """Import one file (not an archive); returns its record."""
         company = company or (connection.company_id if connection else self.env.company)
@@ -286,6 +289,7 @@ class FinanceFileImport(models.Model):
         return counts, notes
 
     @api.model
+    @decides
     def _import_payload(self, data, filename, channel="upload", connection=None, company=None):
         """A file or a zip of files; returns the records, one per file.
 

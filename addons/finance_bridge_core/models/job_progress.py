@@ -27,6 +27,7 @@ class FinanceJobProgress(models.Model):
     _description = "Finance Bridge background import progress"
     _order = "started_at desc, id desc"
     _log_access = False
+    _finance_guarded_records = True  # written by the import itself only
 
     name = fields.Char(required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)

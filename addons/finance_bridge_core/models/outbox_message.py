@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib.backoff import retry_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
+from ..lib.decision_guard import decides
 from ..lib.dto import PaymentBatchDTO
 from ..lib.errors import ProviderError
 from ..lib.evidence import evidence_writer, writing_evidence
@@ -27,6 +28,7 @@ class FinanceOutboxMessage(models.Model):
     _description = "Outbound bank message"
     _order = "id desc"
     _rec_name = "key"
+    _finance_guarded_records = True  # evidence: written by server code only
 
     key = fields.Char(required=True, readonly=True, index=True, copy=False,
                       help="Idempotency key: a second message with the same key is never created, and "
@@ -148,6 +150,7 @@ class FinanceOutboxMessage(models.Model):
         return drain_due(self.env, lambda: self._claim_due(1), lambda message: message.sudo()._process(),
                          commit_progress, self._count_due())
 
+    @decides
     def _process(self):
         """Send one claimed message within the caller's transaction."""
         self.ensure_one()
@@ -228,6 +231,7 @@ class FinanceOutboxMessage(models.Model):
             raise AccessError(_("These outbound messages belong to another company."))
         return self.sudo()
 
+    @decides
     def action_retry(self):
         """Try a failed message again now, keeping its attempt count."""
         for msg in self._check_admin_action():
@@ -238,6 +242,7 @@ class FinanceOutboxMessage(models.Model):
         self.env.ref("finance_bridge_core.ir_cron_finance_outbox")._trigger()
         return True
 
+    @decides
     def action_replay(self):
         """Put a dead letter back in the queue with a fresh attempt budget.
 

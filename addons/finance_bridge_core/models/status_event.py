@@ -4,6 +4,7 @@ import hashlib
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..lib.decision_guard import decides
 from ..lib.dto import PAYMENT_STATUSES, STATUS_LEVELS
 from .button_access import check_button
 
@@ -20,6 +21,7 @@ class FinanceStatusEvent(models.Model):
     _description = "Payment status event"
     _order = "id desc"
     _rec_name = "status"
+    _finance_guarded_records = True  # evidence: written by server code only
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
@@ -49,6 +51,7 @@ class FinanceStatusEvent(models.Model):
                                       "This status event was recorded already.")
 
     @api.model
+    @decides
     def _record(self, dtos, connection=None, company=None):
         """Store events once each (re-reading a status file adds nothing) and apply the new ones."""
         company = company or (connection.company_id if connection else self.env.company)
@@ -76,6 +79,7 @@ class FinanceStatusEvent(models.Model):
         events._apply()
         return events
 
+    @decides
     def _apply(self):
         for event in self.filtered(lambda e: e.state in ("new", "unmatched", "error")):
             try:

@@ -7,6 +7,7 @@ class FinanceSyncRun(models.Model):
     _description = "Bank synchronisation run"
     _order = "id desc"
     _rec_name = "correlation_id"
+    _finance_guarded_records = True  # evidence: written by server code only
 
     connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="restrict",
                                     index=True, readonly=True)

@@ -1,4 +1,5 @@
 from . import (
+    test_adv_decision_fields,
     test_adversarial_audit_chain,
     test_adversarial_buttons,
     test_adversarial_evidence,

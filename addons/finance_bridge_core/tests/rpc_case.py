@@ -86,3 +86,17 @@ class RpcAttackCase(HttpCase):
         """The call was refused by a deliberate check (not accepted, not a crash)."""
         self.assertTrue(answer.refused, msg or f"not refused as expected: {answer}")
         self.assertNotIn("Traceback", answer.message)
+
+    def call_kw_as(self, login, model, method, args, kwargs=None):
+        """``call_kw`` that logs in only when the login changes (for tests sending many calls)."""
+        current = getattr(self, "_sod_session", (None, None))
+        if current[0] != login or current[1] is not getattr(self, "session", None):
+            self.authenticate(login, "admin" if login == "admin" else login)
+            self._sod_session = (login, self.session)
+        body = self.url_open("/web/dataset/call_kw", json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+            "model": model, "method": method, "args": args, "kwargs": kwargs or {}}}).json()
+        if "error" in body:
+            data = body["error"].get("data") or {}
+            return RpcAnswer(error=data.get("name") or body["error"].get("message"),
+                             message=data.get("message", ""), debug=data.get("debug", ""))
+        return RpcAnswer(result=body.get("result"))

@@ -10,9 +10,9 @@ class ResPartner(models.Model):
 
     risk_state = fields.Selection([("unscreened", "Not screened"), ("clear", "Clear"), ("hit", "Possible match"),
                                    ("blocked", "Blocked")], default="unscreened", readonly=True, copy=False,
-                                  string="Sanctions screening", index=True)
-    risk_screened_at = fields.Datetime(readonly=True, copy=False)
-    risk_bank_changed_on = fields.Date(readonly=True, copy=False, string="Bank details changed on",
+                                  string="Sanctions screening", index=True, guarded=True)
+    risk_screened_at = fields.Datetime(readonly=True, copy=False, guarded=True)
+    risk_bank_changed_on = fields.Date(readonly=True, copy=False, string="Bank details changed on", guarded=True,
                                        help="Payments within the cooling-off period after this date are held.")
     risk_hit_ids = fields.One2many("risk.screening.hit", "partner_id", string="Screening hits")
     risk_hit_count = fields.Integer(compute="_compute_risk_hit_count")

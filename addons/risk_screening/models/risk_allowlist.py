@@ -1,11 +1,18 @@
-"""False positives decided by a reviewer: bound to a list entry and the exact screened name."""
-from odoo import api, fields, models
+"""False positives decided by a reviewer: bound to a list entry and the exact screened name.
+
+Entries are created only by the review of a hit (``risk.screening.hit.action_false_positive``,
+four-eyes checked and audited) and withdrawn only by ``action_revoke``; nobody writes them directly.
+"""
+from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.lib.decision_guard import decides
+from odoo.exceptions import UserError
 
 
 class RiskAllowlist(models.Model):
     _name = "risk.allowlist"
     _description = "Screening allowlist entry"
     _order = "id desc"
+    _finance_guarded_records = True  # decisions: created by the hit review, withdrawn by action_revoke
 
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     entry_id = fields.Many2one("risk.list.entry", required=True, ondelete="cascade", index=True,
@@ -17,6 +24,20 @@ class RiskAllowlist(models.Model):
     reviewer_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user)
     expires_on = fields.Date(help="After this date the name is screened again as if never reviewed.")
     active = fields.Boolean(default=True)
+
+    @decides
+    def action_revoke(self):
+        """Withdraw false-positive decisions: the names are screened again from now on."""
+        if not self.env.user.has_group("risk_screening.group_screening_reviewer"):
+            raise UserError(_("Only screening reviewers can revoke allowlist entries."))
+        for entry in self.filtered("active"):
+            entry.write({"active": False})
+            self.env["finance.audit.event"]._log(
+                "screening.allowlist.revoked", entry, summary=f"{entry.screened_name}: allowlist revoked",
+                payload={"entry": entry.entry_id.id, "by": self.env.uid}, company=entry.company_id)
+            if entry.partner_id:
+                self.env["risk.screening.engine"]._screen_partners(entry.partner_id)
+        return True
 
     @api.model
     def _allowed_pairs(self, company, entry_ids, digest):

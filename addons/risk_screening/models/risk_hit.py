@@ -1,5 +1,6 @@
 """A possible sanctions match waiting for, or carrying, a reviewer's decision."""
 from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.exceptions import UserError
 
@@ -13,6 +14,7 @@ class RiskScreeningHit(models.Model):
     _inherit = ["mail.thread"]
     _order = "state, id desc"
     _rec_name = "screened_name"
+    _finance_guarded_records = True  # decisions: only the review methods change them
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     partner_id = fields.Many2one("res.partner", index=True, readonly=True)
@@ -63,7 +65,11 @@ class RiskScreeningHit(models.Model):
             if hit.requested_by_id == self.env.user:
                 raise UserError(_("You asked for the screened operation; another reviewer must decide on %s.",
                                   hit.screened_name))
+            if hit.partner_id and hit.partner_id == self.env.user.partner_id:
+                raise UserError(_("%s is screened as your own contact; another reviewer must decide.",
+                                  hit.screened_name))
 
+    @decides
     def _decide(self, state, reason, expires_on=None):
         self._check_reviewer()
         if not reason:

@@ -10,6 +10,7 @@ class RiskListEntry(models.Model):
     _name = "risk.list.entry"
     _description = "Sanctions list entry"
     _order = "source_id, name"
+    _finance_guarded_records = True  # list content: changed by list imports only
 
     source_id = fields.Many2one("risk.list.source", required=True, ondelete="cascade", index=True)
     version_id = fields.Many2one("risk.list.version", readonly=True, help="Version that last added or changed it.")

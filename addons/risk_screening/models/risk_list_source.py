@@ -2,6 +2,7 @@
 import logging
 
 from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.errors import FormatError
 from odoo.addons.finance_bridge_core.lib.provider_context import make_http_session
 from odoo.addons.finance_bridge_core.lib.user_errors import describe_error
@@ -40,6 +41,7 @@ class RiskListSource(models.Model):
     _name = "risk.list.source"
     _description = "Sanctions list source"
     _order = "sequence, name"
+    _finance_shared_config = True  # one list for every company
 
     name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
@@ -50,9 +52,9 @@ class RiskListSource(models.Model):
     add_url = fields.Char(string="Addresses URL (OFAC add.csv)")
     auto_update = fields.Boolean(help="Download and import the list every day.")
     version_ids = fields.One2many("risk.list.version", "source_id")
-    active_version_id = fields.Many2one("risk.list.version", readonly=True)
+    active_version_id = fields.Many2one("risk.list.version", readonly=True, guarded=True)
     entry_count = fields.Integer(compute="_compute_entry_count")
-    last_error = fields.Text(readonly=True)
+    last_error = fields.Text(readonly=True, guarded=True)
 
     def _compute_entry_count(self):
         counts = dict(self.env["risk.list.entry"]._read_group(
@@ -61,6 +63,7 @@ class RiskListSource(models.Model):
             source.entry_count = counts.get(source, 0)
 
     # ------------------------------------------------------------------ import
+    @decides
     def _import_files(self, files, origin="upload", filenames=None):
         """Parse, then record a new version and its entry changes; returns the version.
 
@@ -69,6 +72,8 @@ class RiskListSource(models.Model):
         active version stays what it was.
         """
         self.ensure_one()
+        if origin == "upload":  # the list is shared by every company: so is the right to replace it
+            self._finance_check_shared(_("importing a list file"), records=self)
         try:
             snapshot = parse_list(self.list_format, files)
         except FormatError as exc:

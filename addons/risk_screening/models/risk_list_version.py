@@ -3,6 +3,7 @@ import hashlib
 import json
 
 from odoo import api, fields, models
+from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 
 
 def entry_vals(entry):
@@ -21,6 +22,7 @@ class RiskListVersion(models.Model):
     _description = "Sanctions list version"
     _order = "id desc"
     _rec_name = "version"
+    _finance_guarded_records = True  # evidence of what was screened against
 
     source_id = fields.Many2one("risk.list.source", required=True, ondelete="cascade", index=True)
     version = fields.Char(required=True, readonly=True, help="Publisher's date, or a hash of the content.")
@@ -65,6 +67,7 @@ class RiskListVersion(models.Model):
         self.sudo().attachment_ids = attachments
 
     @api.model
+    @decides
     def _record_snapshot(self, source, snapshot, files, origin, filenames=None):
         Entry = self.env["risk.list.entry"].sudo().with_context(active_test=False)
         existing = {e.ref: e for e in Entry.search([("source_id", "=", source.id)])}

@@ -1,1 +1,9 @@
-from . import test_adversarial_rescreen, test_fraud_rules, test_list_parsers, test_matcher, test_screening
+from . import (
+    test_adv_multi_company,
+    test_adv_segregation,
+    test_adversarial_rescreen,
+    test_fraud_rules,
+    test_list_parsers,
+    test_matcher,
+    test_screening,
+)
