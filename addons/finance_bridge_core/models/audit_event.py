@@ -22,6 +22,7 @@ from ..lib.audit_chain import (
 from ..lib.errors import SecretKeyError
 from ..lib.masking import mask_text
 from ..lib.secret_box import parse_master_key
+from .button_access import check_button
 from .secret_vault import configured_master_key
 
 _logger = logging.getLogger(__name__)
@@ -246,8 +247,10 @@ class FinanceAuditEvent(models.Model):
     def action_verify_chain(self):
         """Button / menu "Verify audit trail": a dialog with one line per company of the user.
 
-        Not ``@api.model``: the list's header button sends the selected ids, which do not matter.
+        Not ``@api.model``: the list's header button sends the selected ids, which do not matter
+        beyond this: ids of events the user may not read (another company's) are refused.
         """
+        check_button(self, "finance_bridge_core.group_treasury_manager")
         companies = self._verify_companies()
         verdicts = self.sudo()._verdicts(companies)
         return self.env["finance.audit.verify.result"].sudo()._open_for(verdicts)

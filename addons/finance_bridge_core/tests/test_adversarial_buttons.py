@@ -142,6 +142,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                                                      "company_id": cls.company_a.id})
             fx["risk.screening.hit"] = list(hit_partner.sudo().risk_hit_ids)
             fx["res.partner"].append(hit_partner)
+            fx["risk.allowlist"] = list(env["risk.allowlist"].sudo().create({
+                "company_id": cls.company_a.id, "entry_id": env["risk.list.entry"].sudo().search([], limit=1).id,
+                "screened_name": "Quorvant Ixelby Trading", "name_hash": "ops", "reason": "fixture"}))
         return fx
 
     def _transient(self, model, login):

@@ -14,6 +14,7 @@ class FinanceOutboxTestDocument(models.Model):
     _name = "finance.outbox.test.document"
     _inherit = ["finance.outbox.source"]
     _description = "Outbox test source document (tests only)"
+    _finance_guarded_records = True  # released by server code only, like a real source document
 
     name = fields.Char(required=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)

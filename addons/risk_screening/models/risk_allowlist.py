@@ -3,9 +3,9 @@
 Entries are created only by the review of a hit (``risk.screening.hit.action_false_positive``,
 four-eyes checked and audited) and withdrawn only by ``action_revoke``; nobody writes them directly.
 """
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
-from odoo.exceptions import UserError
+from odoo.addons.finance_bridge_core.models.button_access import check_button
 
 
 class RiskAllowlist(models.Model):
@@ -28,8 +28,7 @@ class RiskAllowlist(models.Model):
     @decides
     def action_revoke(self):
         """Withdraw false-positive decisions: the names are screened again from now on."""
-        if not self.env.user.has_group("risk_screening.group_screening_reviewer"):
-            raise UserError(_("Only screening reviewers can revoke allowlist entries."))
+        check_button(self, "risk_screening.group_screening_reviewer")
         for entry in self.filtered("active"):
             entry.write({"active": False})
             self.env["finance.audit.event"]._log(
