@@ -9,10 +9,13 @@ does not decrypt.
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import SecretKeyError
 
@@ -46,6 +49,32 @@ def parse_master_key(value):
 
 def generate_master_key():
     return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+def derive_key(master_key, label, length=32):
+    """A sub-key for one purpose (HKDF-SHA256 keyed by the master key, ``label`` as info).
+
+    Each use of the master key other than sealing (key fingerprint, audit-chain
+    MAC, ...) gets its own label, so no two uses ever share key material.
+    """
+    if not isinstance(master_key, bytes) or len(master_key) != 32:
+        raise SecretKeyError("the master key must be 32 bytes")
+    if isinstance(label, str):
+        label = label.encode("utf-8")
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=label).derive(master_key)
+
+
+FINGERPRINT_LABEL = "finance_bridge/key-fingerprint/v1"
+
+
+def key_fingerprint(master_key):
+    """Public fingerprint of the master key, stored per database to recognise a wrong key.
+
+    An HMAC of a fixed label under a derived sub-key: it tells keys apart
+    without being usable to check guesses of the key faster than the AEAD.
+    """
+    return hmac.new(derive_key(master_key, FINGERPRINT_LABEL), FINGERPRINT_LABEL.encode("ascii"),
+                    hashlib.sha256).hexdigest()
 
 
 def key_id(key):

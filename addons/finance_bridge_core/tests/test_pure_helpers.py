@@ -11,7 +11,7 @@ from ..lib.dto import Money, StatementLineDTO
 from ..lib.errors import SecretKeyError
 from ..lib.import_keys import line_import_keys
 from ..lib.masking import MaskingLogger, mask_account, mask_text
-from ..lib.secret_box import SecretBox, generate_master_key, parse_master_key
+from ..lib.secret_box import SecretBox, derive_key, generate_master_key, key_fingerprint, parse_master_key
 
 
 class TestMasking(unittest.TestCase):
@@ -114,6 +114,22 @@ class TestSecretBox(unittest.TestCase):
         token = SecretBox(bytes(32)).seal("x", "a")
         with self.assertRaisesRegex(SecretKeyError, "master key is wrong"):
             SecretBox(bytes([1]) * 32).open(token, "a")
+
+    def test_derive_key_separates_purposes(self):
+        master = bytes(range(32))
+        audit = derive_key(master, "finance_bridge/audit-chain/v1")
+        self.assertEqual(len(audit), 32)
+        self.assertEqual(audit, derive_key(master, b"finance_bridge/audit-chain/v1"))
+        self.assertNotEqual(audit, derive_key(master, "finance_bridge/other"))
+        self.assertNotEqual(audit, derive_key(bytes(32), "finance_bridge/audit-chain/v1"))
+        self.assertNotIn(master, audit)
+        with self.assertRaisesRegex(SecretKeyError, "32 bytes"):
+            derive_key(b"short", "x")
+
+    def test_key_fingerprint_tells_keys_apart(self):
+        self.assertEqual(key_fingerprint(bytes(32)), key_fingerprint(bytes(32)))
+        self.assertNotEqual(key_fingerprint(bytes(32)), key_fingerprint(bytes([1]) * 32))
+        self.assertEqual(len(key_fingerprint(bytes(32))), 64)
 
     def test_key_formats(self):
         self.assertEqual(parse_master_key("00" * 32), bytes(32))
