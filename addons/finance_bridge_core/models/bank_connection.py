@@ -133,9 +133,11 @@ class FinanceBankConnection(models.Model):
 
     def write(self, vals):
         before = {c.id: c.state for c in self} if "state" in vals else {}
+        snapshot = self.env["finance.secret.vault"]._binding_snapshot(self) if "provider" in vals else {}
         res = super().write(vals)
         if "provider" in vals:
             self._sync_schema_lines()
+            self.env["finance.secret.vault"]._clear_rebound(snapshot)
         for conn in self:
             if conn.id in before and before[conn.id] != conn.state:
                 self.env["finance.audit.event"]._log(
