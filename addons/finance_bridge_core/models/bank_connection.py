@@ -17,6 +17,7 @@ from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
 from ..lib.provider_context import ProviderContext, make_http_session
 from ..lib.provider_registry import validate_config
+from .folder_roots import configured_folder_roots
 
 _logger = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ class FinanceBankConnection(models.Model):
             return value
 
         context = ProviderContext(config=config, secrets=secret, http=make_http_session, logger=logger,
-                                  correlation_id=correlation_id or str(uuid.uuid4()))
+                                  correlation_id=correlation_id or str(uuid.uuid4()),
+                                  folder_roots=configured_folder_roots())
         return cls(context)
 
     # ------------------------------------------------------------------ actions

@@ -36,7 +36,11 @@ class FinanceSecretVault(models.AbstractModel):
 
     @api.model
     def _stored_fingerprint(self):
-        return self.env["ir.config_parameter"].sudo().get_param(FINGERPRINT_PARAM) or False
+        # read past the parameter cache: another process (rotate-key) may have changed it
+        self.env.flush_all()
+        self.env.cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (FINGERPRINT_PARAM,))
+        row = self.env.cr.fetchone()
+        return row[0] if row else False
 
     @api.model
     def _check_fingerprint(self, box, accept=()):
