@@ -60,6 +60,16 @@ def confine(path, roots, what="folder"):
     return resolved
 
 
+def _is_link(exc, name, dir_fd=None):
+    """Whether an open with O_NOFOLLOW failed because ``name`` is a symbolic link."""
+    if exc.errno == errno.ELOOP:
+        return True
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
 def _fd_path(fd):
     try:
         return os.readlink(f"/proc/self/fd/{fd}")
@@ -80,13 +90,13 @@ class ConfinedDir:
             os.makedirs(resolved, exist_ok=True)
         try:
             fd = os.open(resolved, _DIR_FLAGS)
-        except FileNotFoundError:
-            raise ProviderError(f"{what} {path!r} does not exist", retryable=True) from None
-        except NotADirectoryError:
-            raise ProviderError(f"{what} {path!r} is not a folder", retryable=True) from None
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
+            if _is_link(exc, resolved):
                 raise PathConfinementError(f"{what} {path!r} was replaced by a symbolic link: refused") from None
+            if exc.errno == errno.ENOENT:
+                raise ProviderError(f"{what} {path!r} does not exist", retryable=True) from None
+            if exc.errno == errno.ENOTDIR:
+                raise ProviderError(f"{what} {path!r} is not a folder", retryable=True) from None
             raise ProviderError(f"{what} {path!r} cannot be opened: {exc.strerror}", retryable=True) from None
         # What was opened is checked, not what the name pointed to a moment earlier.
         held = cls(fd, resolved, roots, what)
@@ -133,7 +143,7 @@ class ConfinedDir:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
                          dir_fd=self.fd)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
+            if _is_link(exc, name, self.fd):
                 raise PathConfinementError(
                     f"{os.path.join(self.path, name)} is a symbolic link: refused (only regular files are read)"
                 ) from None
@@ -154,7 +164,7 @@ class ConfinedDir:
         try:
             fd = os.open(name, _DIR_FLAGS, dir_fd=self.fd)
         except OSError as exc:
-            reason = "is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+            reason = "is a symbolic link" if _is_link(exc, name, self.fd) else f"cannot be opened ({exc.strerror})"
             raise PathConfinementError(f"{os.path.join(self.path, name)} {reason}: refused") from None
         return ConfinedDir(fd, os.path.join(self.path, name), self.roots, self.what)
 

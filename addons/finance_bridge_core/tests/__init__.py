@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_confinement,
     test_audit,
     test_concurrency,
     test_dto,
@@ -6,6 +7,7 @@ from . import (
     test_ingestion,
     test_json_statement_parser,
     test_outbox,
+    test_path_confinement,
     test_provider_registry,
     test_pure_helpers,
     test_rpc_secrets,
