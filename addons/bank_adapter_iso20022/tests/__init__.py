@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_confinement,
     test_bank_profiles,
     test_camt_parser,
     test_channels,

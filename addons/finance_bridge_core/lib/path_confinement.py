@@ -53,7 +53,7 @@ def confine(path, roots, what="folder"):
         raise PathConfinementError(f"{what} {path!r} refused: an absolute path is required")
     resolved = os.path.realpath(path)
     if not any(_under(resolved, root) for root in roots):
-        shown = path if resolved == os.path.normpath(path) else f"{path} (resolves to {resolved})"
+        shown = path if resolved == path else f"{path} (resolves to {resolved})"
         raise PathConfinementError(
             f"{what} {shown} refused: it is outside the folder roots allowed by the server option "
             f"{ROOTS_OPTION} ({', '.join(roots)})")

@@ -93,12 +93,28 @@ class ConfinementCase(LoopbackHttpMixin, RpcAttackCase):
         return path
 
 
-class TestSecretsBoundToEndpoint(ConfinementCase):
+class KeyedCase(ConfinementCase):
     def keyed_connection(self, url, provider=KeyedHttpProvider.key):
         conn = self.env["finance.bank.connection"].create({"name": "Keyed API", "provider": provider})
         self.setting(conn, "url" if provider == KeyedHttpProvider.key else "endpoint").value = url
         self.secret(conn).value = API_KEY
         return conn
+
+
+class TestNonBindingSettings(KeyedCase):
+    """Not an attack: only settings that say where the secret goes unbind it."""
+
+    adversarial_class = None
+
+    def test_non_binding_setting_keeps_the_secret(self):
+        with ScriptedServer() as bank:
+            conn = self.keyed_connection(bank.url)
+            self.write_setting(ADMIN, conn, "region", "us")
+            self.call_button(ADMIN, "finance.bank.connection", "action_test_connection", [conn.id])
+            self.assertTrue(received(bank))
+
+
+class TestSecretsBoundToEndpoint(KeyedCase):
 
     def test_endpoint_change_then_test_connection_sends_no_secret(self):
         with ScriptedServer() as bank, ScriptedServer() as listener:
@@ -119,20 +135,13 @@ class TestSecretsBoundToEndpoint(ConfinementCase):
         """A write path that is missed (here: SQL) still cannot send the key: it is sealed with the endpoint."""
         with ScriptedServer() as bank, ScriptedServer() as listener:
             conn = self.keyed_connection(bank.url)
+            self.env.flush_all()
             self.env.cr.execute("UPDATE finance_bank_connection_setting SET value = %s WHERE id = %s",
                                 (listener.url, self.setting(conn, "url").id))
             self.env.invalidate_all()
             answer = self.call_button(ADMIN, "finance.bank.connection", "action_test_connection", [conn.id])
             self.assertFalse(received(listener), "the API key reached an endpoint it was not entered for")
             self.assertIn("bound to", json.dumps(answer.result or answer.message))
-
-    def test_non_binding_setting_keeps_the_secret(self):
-        """Only settings that say where the secret goes unbind it (the case proves the rule is not 'any write')."""
-        with ScriptedServer() as bank:
-            conn = self.keyed_connection(bank.url)
-            self.write_setting(ADMIN, conn, "region", "us")
-            self.call_button(ADMIN, "finance.bank.connection", "action_test_connection", [conn.id])
-            self.assertTrue(received(bank))
 
     def test_provider_switch_does_not_carry_secrets(self):
         with ScriptedServer() as bank, ScriptedServer() as listener:
@@ -248,6 +257,7 @@ class TestFolderRoots(ConfinementCase):
 
     def force_path(self, path):
         """What a missed save path would leave: the value in the row, unchecked."""
+        self.env.flush_all()
         self.env.cr.execute("UPDATE finance_bank_connection_setting SET value = %s WHERE id = %s",
                             (path, self.setting(self.conn, "inbound_path").id))
         self.env.invalidate_all()
