@@ -28,6 +28,17 @@ def outside_dir(case):
     return path
 
 
+def config_dir(case):
+    """A folder outside the roots holding a copy of the server's configuration file.
+
+    A copy, not the real folder: on code without the fix the attack succeeds,
+    and running the test there must not move the real configuration away.
+    """
+    path = outside_dir(case)
+    shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
+    return path
+
+
 class TestFolderChannelPathsOverRpc(RpcAttackCase):
     adversarial_class = "confinement"
 
@@ -45,7 +56,7 @@ class TestFolderChannelPathsOverRpc(RpcAttackCase):
         return self.call_kw(ADMIN, "finance.bank.connection.setting", "write", [[setting.id], {"value": value}])
 
     def test_inbound_on_odoo_configuration_folder_refused(self):
-        conf_dir = os.path.dirname(os.path.abspath(config.rcfile))
+        conf_dir = config_dir(self)
         answer = self.write_path("inbound_path", conf_dir)
         self.assertRefused(answer)
         self.assertIn(conf_dir, answer.message)
@@ -100,7 +111,7 @@ class TestFolderChannelPlantedLinks(ChannelCase):
         return None
 
     def test_inbound_forced_onto_odoo_configuration_folder_reads_nothing(self):
-        conf_dir = os.path.dirname(os.path.abspath(config.rcfile))
+        conf_dir = config_dir(self)
         before = sorted(os.listdir(conf_dir))
         setting = self.conn.setting_ids.filtered(lambda x: x.key == "inbound_path")
         self.env.flush_all()

@@ -87,6 +87,16 @@ class ConfinementCase(LoopbackHttpMixin, RpcAttackCase):
         self.addCleanup(shutil.rmtree, path, True)
         return path
 
+    def config_dir(self):
+        """Outside the roots, a copy of the server's configuration file.
+
+        A copy, not the real folder: on code without the fix the attack
+        succeeds, and running the test there must not touch the real file.
+        """
+        path = self.outside_dir()
+        shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
+        return path
+
     def root_dir(self):
         path = tempfile.mkdtemp(prefix="fb_root_")
         self.addCleanup(shutil.rmtree, path, True)
@@ -245,8 +255,8 @@ class TestFolderRoots(ConfinementCase):
         self.conn.account_ids = [(0, 0, {"journal_id": self.journal.id})]
         self.conn.action_activate()
 
-    def statement_file(self, folder, name="20260302-0001.json"):
-        stmt = make_statement(self.iban, date(2026, 3, 2), ["12.34"], currency=self.env.company.currency_id.name)
+    def statement_file(self, folder, name="20260302-0001.json", amount="12.34", day=2):
+        stmt = make_statement(self.iban, date(2026, 3, day), [amount], currency=self.env.company.currency_id.name)
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(statement_to_document(stmt), handle)
@@ -263,12 +273,13 @@ class TestFolderRoots(ConfinementCase):
         self.env.invalidate_all()
 
     def sync(self):
-        answer = self.call_button(ADMIN, "finance.bank.connection", "action_sync_now", [self.conn.id])
+        """A synchronisation as the cron runs it: the planted links are the attack, not who syncs."""
+        run = self.conn._run_sync("manual")
         self.env.invalidate_all()
-        return answer
+        return run
 
     def test_inbound_path_on_odoo_configuration_folder_refused(self):
-        conf_dir = os.path.dirname(os.path.abspath(config.rcfile))
+        conf_dir = self.config_dir()
         answer = self.write_setting(ADMIN, self.conn, "inbound_path", conf_dir)
         self.assertRefused(answer)
         self.assertIn(conf_dir, answer.message)
@@ -313,9 +324,10 @@ class TestFolderRoots(ConfinementCase):
     def test_symlinked_file_inside_allowed_folder_not_read(self):
         outside = self.outside_dir()
         target = self.statement_file(outside)
+        self.statement_file(self.inbox, "20260301-0001.json", amount="1.00", day=1)   # a genuine file
         os.symlink(target, os.path.join(self.inbox, "20260302-0001.json"))
         self.sync()
-        self.assertEqual(self.lines(), 0, "a file outside the roots was read through a link in the inbox")
+        self.assertEqual(self.lines(), 1, "only the regular file of the inbox is imported, not the link")
         self.assertTrue(os.path.isfile(target))
 
     def test_no_roots_configured_refuses_every_folder(self):
