@@ -166,6 +166,17 @@ class TestSecretsBoundToEndpoint(KeyedCase):
             self.env.invalidate_all()
             self.assertFalse(self.secret(conn).is_set)
 
+    def test_secret_row_moved_to_another_connection_does_not_open(self):
+        with ScriptedServer() as bank, ScriptedServer() as listener:
+            conn = self.keyed_connection(bank.url)
+            trap = self.env["finance.bank.connection"].create({"name": "Trap", "provider": KeyedHttpProvider.key})
+            self.setting(trap, "url").value = listener.url
+            self.secret(trap).unlink()
+            self.call_kw(ADMIN, "finance.bank.secret", "write", [[self.secret(conn).id], {"connection_id": trap.id}])
+            self.env.invalidate_all()
+            self.call_button(ADMIN, "finance.bank.connection", "action_test_connection", [trap.id])
+            self.assertFalse(received(listener), "a secret moved to another connection opened there")
+
     def test_setting_row_replaced_over_rpc_sends_no_secret(self):
         with ScriptedServer() as bank, ScriptedServer() as listener:
             conn = self.keyed_connection(bank.url)
