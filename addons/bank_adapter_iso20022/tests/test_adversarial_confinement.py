@@ -11,32 +11,13 @@ import tempfile
 from odoo.addons.finance_bridge_core.lib.errors import FinanceBridgeError
 from odoo.addons.finance_bridge_core.tests import factories
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
-from odoo.tools import config
+from odoo.addons.finance_bridge_core.tests.test_adversarial_confinement import config_dir, outside_dir
 
 from .test_channels import ChannelCase, batch
 
 ADMIN = "adv_conn_admin_a"
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcFUVqHUmCPyInAZEoJ7JdIqs5t3GZ0OL2G4z1l2yS9"
 ATTACKER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPQ3rXlzvW4Q0ZB6dcQ0y3J3XcYjzyJ3cNv8c9T2Kf0A"
-
-
-def outside_dir(case):
-    """A folder outside the test roots (/tmp): under Odoo's data dir."""
-    os.makedirs(config["data_dir"], exist_ok=True)
-    path = tempfile.mkdtemp(prefix="fb_outside_", dir=config["data_dir"])
-    case.addCleanup(shutil.rmtree, path, True)
-    return path
-
-
-def config_dir(case):
-    """A folder outside the roots holding a copy of the server's configuration file.
-
-    A copy, not the real folder: on code without the fix the attack succeeds,
-    and running the test there must not move the real configuration away.
-    """
-    path = outside_dir(case)
-    shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
-    return path
 
 
 class TestFolderChannelPathsOverRpc(RpcAttackCase):
@@ -85,12 +66,7 @@ class TestFolderChannelPlantedLinks(ChannelCase):
 
     def setUp(self):
         super().setUp()
-        self.root = tempfile.mkdtemp(prefix="fb_folder_")
-        self.addCleanup(shutil.rmtree, self.root, True)
-        self.inbound, self.outbound = os.path.join(self.root, "in"), os.path.join(self.root, "out")
-        os.makedirs(self.inbound)
-        os.makedirs(self.outbound)
-        self.conn = self.connect("iso20022_folder", {"inbound_path": self.inbound, "outbound_path": self.outbound})
+        self.folder_connection()
         self.outside = outside_dir(self)
 
     def drop(self, folder, name, data):

@@ -60,6 +60,25 @@ def received(server, secret=API_KEY):
                for _method, path, headers, body, _at in server.requests)
 
 
+def outside_dir(case):
+    """A folder outside the test roots (/tmp): under Odoo's data dir, removed after ``case``."""
+    os.makedirs(config["data_dir"], exist_ok=True)
+    path = tempfile.mkdtemp(prefix="fb_outside_", dir=config["data_dir"])
+    case.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
+def config_dir(case):
+    """Outside the roots, a copy of the server's configuration file.
+
+    A copy, not the real folder: on code without the fix the attack succeeds,
+    and running the test there must not move the real configuration away.
+    """
+    path = outside_dir(case)
+    shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
+    return path
+
+
 class ConfinementCase(LoopbackHttpMixin, RpcAttackCase):
     adversarial_class = "confinement"
 
@@ -81,21 +100,10 @@ class ConfinementCase(LoopbackHttpMixin, RpcAttackCase):
                             [[self.setting(conn, key).id], {"value": value}])
 
     def outside_dir(self):
-        """A folder outside the test roots (/tmp): under Odoo's data dir."""
-        os.makedirs(config["data_dir"], exist_ok=True)
-        path = tempfile.mkdtemp(prefix="fb_outside_", dir=config["data_dir"])
-        self.addCleanup(shutil.rmtree, path, True)
-        return path
+        return outside_dir(self)
 
     def config_dir(self):
-        """Outside the roots, a copy of the server's configuration file.
-
-        A copy, not the real folder: on code without the fix the attack
-        succeeds, and running the test there must not touch the real file.
-        """
-        path = self.outside_dir()
-        shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
-        return path
+        return config_dir(self)
 
     def root_dir(self):
         path = tempfile.mkdtemp(prefix="fb_root_")
