@@ -119,9 +119,9 @@ class ConfinedDir:
         self.close()
 
     def _name(self, name):
-        name = os.path.basename(str(name))
-        if name in ("", ".", ".."):
-            raise PathConfinementError(f"{name!r} is not a file name")
+        name = str(name)
+        if name in ("", ".", "..") or "/" in name or os.sep in name or "\0" in name:
+            raise PathConfinementError(f"{name!r} is not a plain file name of {self.path}: refused")
         return name
 
     def lstat(self, name):
