@@ -12,6 +12,7 @@ from odoo.addons.finance_bridge_core.tests import factories
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
 from odoo.addons.finance_bridge_core.tests.test_adversarial_confinement import config_dir, outside_dir
 
+from .capturing_sshd import CapturingSshd
 from .test_channels import ChannelCase, batch
 
 ADMIN = "adv_conn_admin_a"
@@ -180,3 +181,14 @@ class TestSftpSecretsBoundToServer(RpcAttackCase):
     def test_port_or_user_change_clears_secrets(self):
         self.redirect("port", "2222")
         self.assert_secrets_gone()
+
+    def test_redirected_server_gets_no_password_on_test_connection(self):
+        """The whole attack: host, port and host key of the attacker's own server, then Test connection."""
+        self.conn.secret_ids.filtered(lambda x: x.key == "private_key").action_clear()   # password login
+        with CapturingSshd() as attacker:
+            for key, value in (("host", "127.0.0.1"), ("port", str(attacker.port)),
+                               ("host_key", attacker.host_key_line())):
+                self.redirect(key, value)
+            self.call_button(ADMIN, "finance.bank.connection", "action_test_connection", [self.conn.id])
+        self.assertFalse([a for a in attacker.attempts if a[0] == "password" and "bank-login" in (a[2] or "")],
+                         f"the bank password reached the attacker's server: {attacker.attempts}")
