@@ -37,7 +37,7 @@ class FinanceSecretVault(models.AbstractModel):
     @api.model
     def _stored_fingerprint(self):
         # read past the parameter cache: another process (rotate-key) may have changed it
-        self.env.flush_all()
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
         self.env.cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (FINGERPRINT_PARAM,))
         row = self.env.cr.fetchone()
         return row[0] if row else False

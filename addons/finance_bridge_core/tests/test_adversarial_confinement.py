@@ -75,7 +75,7 @@ def config_dir(case):
     and running the test there must not move the real configuration away.
     """
     path = outside_dir(case)
-    shutil.copy(config.rcfile, os.path.join(path, "odoo.conf"))
+    shutil.copy(config["config"], os.path.join(path, "odoo.conf"))
     return path
 
 
