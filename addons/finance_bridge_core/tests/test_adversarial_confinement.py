@@ -16,7 +16,6 @@ from odoo.tools import config
 from ..lib.json_statement_parser import statement_to_document
 from ..lib.provider_registry import ConfigField, Provider, SecretField, registry
 from ..lib.secret_box import SecretBox, generate_master_key, parse_master_key
-from ..models.secret_vault import FINGERPRINT_PARAM
 from . import factories
 from .common import make_statement
 from .loopback_server import LoopbackHttpMixin, ScriptedServer
@@ -231,6 +230,7 @@ class TestMasterKeyFingerprint(ConfinementCase):
         self.assertIn("fingerprint", json.dumps(answer.result or answer.message))
 
     def test_database_without_fingerprint_refuses_a_key_that_sealed_nothing_here(self):
+        from ..models.secret_vault import FINGERPRINT_PARAM  # here, so the module also loads on unfixed code
         self.env.cr.execute("DELETE FROM ir_config_parameter WHERE key = %s", (FINGERPRINT_PARAM,))
         self.env.registry.clear_cache()
         with patch.dict(config.options, {"finance_bridge_master_key": self.wrong_key}):
