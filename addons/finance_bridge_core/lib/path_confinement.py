@@ -84,10 +84,8 @@ class ConfinedDir:
         self.fd, self.path, self.roots, self.what = fd, path, roots, what
 
     @classmethod
-    def open(cls, path, roots, what="folder", create=False):
+    def open(cls, path, roots, what="folder"):
         resolved = confine(path, roots, what)
-        if create:
-            os.makedirs(resolved, exist_ok=True)
         try:
             fd = os.open(resolved, _DIR_FLAGS)
         except OSError as exc:
