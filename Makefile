@@ -36,8 +36,9 @@ $(MASTER_KEY_FILE):
 
 run: check-odoo check-pg $(MASTER_KEY_FILE)
 	@export FINANCE_BRIDGE_MASTER_KEY="$${FINANCE_BRIDGE_MASTER_KEY:-$$(cat $(MASTER_KEY_FILE))}"; \
+	export FINANCE_BRIDGE_FOLDER_ROOTS="$${FINANCE_BRIDGE_FOLDER_ROOTS:-$$($(PYTHON) -c 'from odoo.tools import config; print(config["data_dir"])')/finance_bridge_demo}"; \
 	if psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then MODE="-u $(ADDONS)"; else MODE="-i $(ADDONS) --with-demo"; fi; \
-	echo "serving $(DB) on http://127.0.0.1:$(HTTP_PORT) (login admin / admin)"; \
+	echo "serving $(DB) on http://127.0.0.1:$(HTTP_PORT) (login admin / admin; folder roots: $$FINANCE_BRIDGE_FOLDER_ROOTS)"; \
 	exec $(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
 	  --http-interface=127.0.0.1 --http-port=$(HTTP_PORT) --max-cron-threads=1 --workers=0
 

@@ -8,7 +8,7 @@ from unittest.mock import patch
 
 from odoo.tools import config
 
-from odoo.addons.finance_bridge_core.lib.secret_box import generate_master_key
+from odoo.addons.finance_bridge_core.lib.secret_box import SecretBox, generate_master_key, parse_master_key
 from odoo.addons.finance_bridge_core.tests.committed_case import CommittedCase
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -97,6 +97,8 @@ class TestCli(CommittedCase):
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
             self.assertRegex(result.stdout, r"rotated=[1-9]\d* already=0")
             with self.transaction() as env, patch.dict(config.options, {"finance_bridge_master_key": new_key}):
+                self.assertEqual(env["finance.secret.vault"]._stored_fingerprint(),
+                                 SecretBox(parse_master_key(new_key)).fingerprint, "rotate-key records the new key")
                 self.assertEqual(env["finance.secret.vault"]._open(env["finance.bank.secret"].browse(secret_id)),
                                  "rotate-me-please")
         finally:

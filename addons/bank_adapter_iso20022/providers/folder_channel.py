@@ -4,10 +4,11 @@ Inbound files are acknowledged after the import committed: moved to
 ``processed/`` or ``failed/`` with an atomic rename. Outbound files are
 written under a temporary name and renamed, so the bank's pick-up never sees
 half a file; a file whose content is already in the folder is not written again.
+Both folders must lie under the server's folder roots; every operation goes
+through an open folder descriptor and never follows a symbolic link.
 """
-import os
-
 from odoo.addons.finance_bridge_core.lib.errors import ProviderError
+from odoo.addons.finance_bridge_core.lib.path_confinement import ConfinedDir
 from odoo.addons.finance_bridge_core.lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
 from .file_channel import OutboundPainMixin
@@ -32,48 +33,35 @@ class FolderChannel(OutboundPainMixin, Provider):
     )
 
     def _dir(self, key):
-        path = self.config.get(key)
-        if not path or not os.path.isdir(path):
-            raise ProviderError(f"{key.replace('_', ' ')} {path!r} does not exist", retryable=True)
-        return path
+        return ConfinedDir.open(self.config.get(key), self.context.folder_roots, key.replace("_", " "))
 
     def test_connection(self):
-        inbound = self._dir("inbound_path")
-        return f"{inbound} readable, {len(self.list_inbound())} file(s) waiting"
+        with self._dir("inbound_path") as inbound:
+            return f"{inbound.path} readable, {len(self.list_inbound())} file(s) waiting"
 
     def list_inbound(self):
-        inbound = self._dir("inbound_path")
-        names = sorted(n for n in os.listdir(inbound)
-                       if not n.startswith(".") and os.path.isfile(os.path.join(inbound, n)))
-        return names[:MAX_FILES]
+        with self._dir("inbound_path") as inbound:
+            return inbound.files()[:MAX_FILES]
 
     def read_inbound(self, name):
-        with open(os.path.join(self._dir("inbound_path"), os.path.basename(name)), "rb") as handle:
-            return handle.read()
+        with self._dir("inbound_path") as inbound:
+            return inbound.read(name)
 
     def inbound_size(self, name):
-        return os.path.getsize(os.path.join(self._dir("inbound_path"), os.path.basename(name)))
+        with self._dir("inbound_path") as inbound:
+            info = inbound.lstat(name)
+        return info.st_size if info is not None else None
 
     def acknowledge(self, name, ok):
-        inbound = self._dir("inbound_path")
-        target_dir = os.path.join(inbound, "processed" if ok else "failed")
-        os.makedirs(target_dir, exist_ok=True)
-        source = os.path.join(inbound, os.path.basename(name))
-        if os.path.exists(source):
-            os.replace(source, os.path.join(target_dir, os.path.basename(name)))
+        with self._dir("inbound_path") as inbound, inbound.subdir("processed" if ok else "failed") as target:
+            inbound.move(name, target)
 
     def _deliver(self, name, xml, digest):
-        outbound = self._dir("outbound_path")
-        final = os.path.join(outbound, name)
-        if os.path.exists(final):
-            with open(final, "rb") as handle:
-                if handle.read() == xml:
+        with self._dir("outbound_path") as outbound:
+            if outbound.lstat(name) is not None:
+                if outbound.read(name) == xml:
                     return name  # already delivered: the same file is never written twice
-            raise ProviderError(f"{name} exists with other content: a MsgId is never sent twice", retryable=False)
-        temp = os.path.join(outbound, f".{name}.part")
-        with open(temp, "wb") as handle:
-            handle.write(xml)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
+                raise ProviderError(f"{name} exists with other content: a MsgId is never sent twice",
+                                    retryable=False)
+            outbound.write_atomic(name, xml)
         return name

@@ -49,10 +49,10 @@ class SftpChannel(OutboundPainMixin, Provider):
     channel = "sftp"
     capabilities = frozenset({Capability.FILES, Capability.STATEMENTS, Capability.STATUS, Capability.PAYMENTS})
     config_schema = (
-        ConfigField("host", "Host", "char", required=True),
-        ConfigField("port", "Port", "int", default=22),
-        ConfigField("username", "User", "char", required=True),
-        ConfigField("host_key", "Pinned host key", "char", required=True,
+        ConfigField("host", "Host", "char", required=True, binding=True),
+        ConfigField("port", "Port", "int", default=22, binding=True),
+        ConfigField("username", "User", "char", required=True, binding=True),
+        ConfigField("host_key", "Pinned host key", "char", required=True, binding=True,
                     help="The server's public key, as in known_hosts: 'ssh-ed25519 AAAA…'. Unknown or changed "
                          "keys are refused."),
         ConfigField("inbound_dir", "Inbound directory", "char", default="/outbox"),

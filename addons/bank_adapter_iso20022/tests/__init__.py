@@ -1,5 +1,6 @@
 from . import (
     test_adv_multi_company,
+    test_adversarial_confinement,
     test_adversarial_payment_injection,
     test_amount_attacks,
     test_bank_profiles,

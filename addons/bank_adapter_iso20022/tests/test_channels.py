@@ -43,18 +43,22 @@ class ChannelCase(FileImportCase):
         conn.action_activate()
         return conn
 
-
-class FolderChannelCase(ChannelCase):
-    """An active watched-folder connection on fresh inbound and outbound folders."""
-
-    def setUp(self):
-        super().setUp()
+    def folder_connection(self):
+        """A watched-folder connection on fresh in/ and out/ folders under /tmp."""
         self.root = tempfile.mkdtemp(prefix="fb_folder_")
         self.addCleanup(shutil.rmtree, self.root, True)
         self.inbound, self.outbound = os.path.join(self.root, "in"), os.path.join(self.root, "out")
         os.makedirs(self.inbound)
         os.makedirs(self.outbound)
         self.conn = self.connect("iso20022_folder", {"inbound_path": self.inbound, "outbound_path": self.outbound})
+
+
+class FolderChannelCase(ChannelCase):
+    """An active watched-folder connection on fresh inbound and outbound folders."""
+
+    def setUp(self):
+        super().setUp()
+        self.folder_connection()
 
 
 class TestFolderChannel(FolderChannelCase):

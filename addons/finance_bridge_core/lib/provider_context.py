@@ -85,3 +85,5 @@ class ProviderContext:
     clock: Callable[[], datetime] = utc_now
     correlation_id: str | None = None
     bank_timezone: str = "UTC"
+    # resolved folders the server may use (option finance_bridge_folder_roots); empty = none
+    folder_roots: tuple = ()

@@ -3,6 +3,8 @@
 A provider is a plain class registered under a key; the core never imports a
 provider by name. Adding a bank is one new class with ``@register_provider``.
 """
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -32,10 +34,16 @@ class ConfigField:
     default: object = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    # A binding setting says where the secrets go (endpoint, host, host key, ...):
+    # secrets are sealed together with it and cleared when it changes.
+    # ``None`` = binding for URLs, not for other types.
+    binding: bool | None = None
 
     def __post_init__(self):
         if self.type not in CONFIG_TYPES:
             raise ValueError(f"config field {self.name}: unknown type {self.type!r}")
+        if self.binding is None:
+            object.__setattr__(self, "binding", self.type == "url")
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,18 @@ class Provider:
 
     def acknowledge(self, name, ok):
         raise NotImplementedError
+
+
+def binding_digest(provider_key, provider_cls, raw_settings):
+    """SHA-256 over the provider key and its binding settings as entered (text, stripped).
+
+    Part of the associated data a secret is sealed with: under any other
+    endpoint, host or host key the same token no longer opens.
+    """
+    names = sorted(f.name for f in (provider_cls.config_schema if provider_cls else ()) if f.binding)
+    bound = {name: str(raw_settings.get(name) or "").strip() for name in names}
+    text = json.dumps({"provider": provider_key or "", "settings": bound}, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 @dataclass

@@ -87,6 +87,7 @@ class SecretBox:
             raise SecretKeyError("the master key must be 32 bytes")
         self._aead = AESGCM(key)
         self.key_id = key_id(key)
+        self.fingerprint = key_fingerprint(key)
 
     def seal(self, plaintext, aad):
         if not isinstance(plaintext, str):
@@ -112,7 +113,8 @@ class SecretBox:
         try:
             plain = self._aead.decrypt(blob[:12], blob[12:], aad.encode("utf-8"))
         except InvalidTag:
-            raise SecretKeyError("secret failed authentication: it was altered or moved to another record") from None
+            raise SecretKeyError("secret failed authentication: it was altered, moved to another record, "
+                                 "or the settings it was bound to changed since it was entered") from None
         return plain.decode("utf-8")
 
 

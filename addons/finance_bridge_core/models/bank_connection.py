@@ -19,6 +19,7 @@ from ..lib.provider_context import ProviderContext, make_http_session
 from ..lib.provider_registry import validate_config
 from ..lib.user_errors import describe_error
 from .button_access import check_button, user_error
+from .folder_roots import configured_folder_roots
 
 _logger = logging.getLogger(__name__)
 
@@ -138,9 +139,11 @@ class FinanceBankConnection(models.Model):
 
     def write(self, vals):
         before = {c.id: c.state for c in self} if "state" in vals else {}
+        snapshot = self.env["finance.secret.vault"]._binding_snapshot(self) if "provider" in vals else {}
         res = super().write(vals)
         if "provider" in vals:
             self._sync_schema_lines()
+            self.env["finance.secret.vault"]._clear_rebound(snapshot)
         for conn in self:
             if conn.id in before and before[conn.id] != conn.state:
                 self.env["finance.audit.event"]._log(
@@ -176,7 +179,8 @@ class FinanceBankConnection(models.Model):
             return value
 
         context = ProviderContext(config=config, secrets=secret, http=make_http_session, logger=logger,
-                                  correlation_id=correlation_id or str(uuid.uuid4()))
+                                  correlation_id=correlation_id or str(uuid.uuid4()),
+                                  folder_roots=configured_folder_roots())
         return cls(context)
 
     # ------------------------------------------------------------------ actions

@@ -1,6 +1,8 @@
 """Encrypted, write-only secrets of a bank connection."""
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+from ..lib.errors import SecretKeyError
 
 SEALED_FIELDS = ("ciphertext",)
 
@@ -39,7 +41,11 @@ class FinanceBankSecret(models.Model):
                 continue
             if not self.env.user.has_group("finance_bridge_core.group_connection_admin") and not self.env.su:
                 raise AccessError(_("Only bank-connection administrators can set secrets."))
-            vault._store(secret, vault._seal(secret, secret.value))
+            try:
+                token = vault._seal(secret, secret.value)
+            except SecretKeyError as exc:
+                raise UserError(_("Secret %(key)s not saved: %(reason)s", key=secret.key, reason=exc)) from None
+            vault._store(secret, token)
             secret.sudo().write({"is_set": True, "set_on": fields.Datetime.now(),
                                  "set_by_id": self.env.uid})
             self.env["finance.audit.event"]._log(
@@ -47,9 +53,13 @@ class FinanceBankSecret(models.Model):
                 payload={"connection": secret.connection_id.id, "key": secret.key})
 
     def action_clear(self):
+        return self._clear()
+
+    def _clear(self, reason=None):
         for secret in self:
             self.env["finance.secret.vault"]._store(secret, None)
             secret.sudo().write({"is_set": False, "set_on": False, "set_by_id": False})
+            summary = f"secret {secret.key} cleared" + (f": {reason}" if reason else "")
             self.env["finance.audit.event"]._log(
-                "secret.clear", secret.connection_id, summary=f"secret {secret.key} cleared",
-                payload={"connection": secret.connection_id.id, "key": secret.key})
+                "secret.clear", secret.connection_id, summary=summary,
+                payload={"connection": secret.connection_id.id, "key": secret.key, "reason": reason or "manual"})

@@ -1,5 +1,6 @@
 """Demo: bank journals with IBANs, counterparties, and a folder connection that really syncs."""
 import json
+import logging
 import os
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,6 +10,10 @@ from odoo.tools import config
 
 from ..lib.dto import Money, StatementDTO, StatementLineDTO
 from ..lib.json_statement_parser import statement_to_document
+from ..lib.path_confinement import PathConfinementError, confine
+from .folder_roots import configured_folder_roots
+
+_logger = logging.getLogger(__name__)
 
 DEMO_ACCOUNTS = (("FBDE1", "Demo Bank EUR", "DE89370400440532013000"),
                  ("FBDE2", "Demo Savings", "DE02120300000000202051"))
@@ -65,6 +70,12 @@ class FinanceBridgeDemo(models.AbstractModel):
                 partner = self.env["res.partner"].create({"name": name, "is_company": True})
                 self.env["res.partner.bank"].create({"acc_number": iban, "partner_id": partner.id})
         inbox = inbox or demo_inbox(self.env.cr.dbname)
+        try:
+            confine(inbox, configured_folder_roots(), "demo inbox")
+        except PathConfinementError as exc:
+            # the demo never writes outside the allowed roots; `make run` allows its inbox
+            _logger.warning("demo bank connection left unconfigured: %s", exc)
+            return journals
         os.makedirs(inbox, exist_ok=True)
         currency = company.currency_id.name
         start = date.today() - timedelta(days=7)

@@ -7,12 +7,24 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.amounts import amount_problem, balance_mismatch
-from ..lib.errors import FormatError
+from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.import_keys import ImportKeyer
 from ..lib.masking import mask_account
 from ..lib.provider_registry import Capability
 
 _logger = logging.getLogger(__name__)
+
+
+def _acknowledge(provider, name, ok):
+    """Move an inbound file after the commit; a refusal (a linked failed/, a lost SFTP link) is logged.
+
+    Raised from a post-commit hook it would turn a committed import into an
+    error for the caller; the file stays where it is and is seen again by name.
+    """
+    try:
+        provider.acknowledge(name, ok)
+    except (FinanceBridgeError, OSError) as exc:
+        _logger.warning("inbound file %s not moved: %s", name, exc)
 
 CREATE_BATCH = 500      # ORM path: lines per create() call
 BULK_BATCH = 5000       # bulk writer: lines per set of INSERTs
@@ -73,7 +85,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         channel = getattr(provider, "channel", "folder")
         for name in provider.list_inbound():
             if name in seen:
-                self.env.cr.postcommit.add(lambda n=name: provider.acknowledge(n, True))
+                self.env.cr.postcommit.add(lambda n=name: _acknowledge(provider, n, True))
                 continue
             records = Import._import_inbound(provider, name, channel, connection)
             ok = all(r.state != "failed" for r in records)
@@ -83,7 +95,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 counts["lines_skipped"] += record.lines_skipped
                 if record.state == "failed":
                     run._add_note(f"{record.name}: {record.error}")
-            self.env.cr.postcommit.add(lambda n=name, good=ok: provider.acknowledge(n, good))
+            self.env.cr.postcommit.add(lambda n=name, good=ok: _acknowledge(provider, n, good))
         return dict(counts)
 
     # ------------------------------------------------------------------ statements

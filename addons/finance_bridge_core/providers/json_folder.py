@@ -4,12 +4,13 @@ Reads ``*.json`` files from an inbound folder. The cursor is the name of the
 last file taken (files are processed in name order, which banks and the demo
 make sortable by date). Nothing is moved here: the cursor advances in the
 same transaction as the ingested lines, so a crash re-reads the same files.
+The folder must lie under the server's folder roots; symbolic links are never
+followed (see ``lib/path_confinement``).
 """
-import os
-
 from ..lib.dto import FetchResult
-from ..lib.errors import FormatError, ProviderError
+from ..lib.errors import FormatError
 from ..lib.json_statement_parser import MAX_DOCUMENT_BYTES, parse_statement_json
+from ..lib.path_confinement import ConfinedDir
 from ..lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
 MAX_FILES_PER_SYNC = 200
@@ -29,36 +30,30 @@ class JsonFolderProvider(Provider):
     )
 
     def _folder(self):
-        path = self.config.get("inbound_path")
-        if not path or not os.path.isdir(path):
-            raise ProviderError(f"inbound folder {path!r} does not exist or is not a folder", retryable=True)
-        if not os.access(path, os.R_OK):
-            raise ProviderError(f"inbound folder {path!r} is not readable", retryable=True)
-        return path
+        return ConfinedDir.open(self.config.get("inbound_path"), self.context.folder_roots, "inbound folder")
 
     def test_connection(self):
-        folder = self._folder()
-        count = len(self._pending(folder, None))
-        return f"Folder {folder} is readable; {count} statement file(s) waiting."
+        with self._folder() as folder:
+            count = len(self._pending(folder, None))
+        return f"Folder {folder.path} is readable; {count} statement file(s) waiting."
 
     def _pending(self, folder, cursor):
-        suffix = self.config.get("pattern_suffix") or ".json"
-        names = sorted(n for n in os.listdir(folder)
-                       if n.endswith(suffix) and os.path.isfile(os.path.join(folder, n)))
+        names = folder.files(suffix=self.config.get("pattern_suffix") or ".json", hidden=True)
         return [n for n in names if cursor is None or n > cursor]
 
     def fetch_statements(self, account, cursor):
-        folder = self._folder()
+        with self._folder() as folder:
+            return self._fetch(folder, account, cursor)
+
+    def _fetch(self, folder, account, cursor):
         pending = self._pending(folder, cursor)
         limit = int(self.config.get("max_files") or MAX_FILES_PER_SYNC)
         statements, last = [], cursor
         for name in pending[:limit]:
-            path = os.path.join(folder, name)
-            size = os.path.getsize(path)
-            if size > MAX_DOCUMENT_BYTES:  # refused by its size, before it is read into memory
-                raise FormatError([("file", f"{size} bytes exceeds {MAX_DOCUMENT_BYTES}: not read")], name)
-            with open(path, "rb") as handle:
-                data = handle.read()
+            info = folder.lstat(name)
+            if info is not None and info.st_size > MAX_DOCUMENT_BYTES:  # refused by its size, before it is read
+                raise FormatError([("file", f"{info.st_size} bytes exceeds {MAX_DOCUMENT_BYTES}: not read")], name)
+            data = folder.read(name)
             statement = parse_statement_json(data, source=name)
             last = name
             if statement.account == account:

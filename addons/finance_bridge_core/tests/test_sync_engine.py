@@ -79,7 +79,7 @@ class TestSyncEngine(FinanceBridgeCase):
         self.assertTrue(self.connection.activity_ids.filtered(lambda a: "failing" in a.summary))
 
     def test_missing_folder_is_reported(self):
-        self.connection.setting_ids.filtered(lambda s: s.key == "inbound_path").value = "/nonexistent/fb"
+        self.connection.setting_ids.filtered(lambda s: s.key == "inbound_path").value = "/tmp/fb-nonexistent-folder/inbox"
         run = self.connection._run_sync()
         self.assertIn("does not exist", run.error)
         action = self.connection.action_test_connection()

@@ -20,7 +20,7 @@ class YenteMatchProvider(Provider):
     label = "Remote screening (yente /match API)"
     capabilities = frozenset({Capability.SCREENING})
     config_schema = (
-        ConfigField("url", "Base URL", "url", required=True, help="e.g. https://yente.example.org"),
+        ConfigField("url", "Base URL", "url", required=True, binding=True, help="e.g. https://yente.example.org"),
         ConfigField("dataset", "Dataset", "char", default="sanctions"),
         ConfigField("timeout", "Timeout (s)", "int", default=5,
                     help="Slower answers count as unavailable and the fallback policy applies."),

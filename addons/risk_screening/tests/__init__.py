@@ -1,6 +1,7 @@
 from . import (
     test_adv_multi_company,
     test_adv_segregation,
+    test_adversarial_confinement,
     test_adversarial_rescreen,
     test_fraud_rules,
     test_list_parsers,
