@@ -7,6 +7,9 @@ DB ?= finance_bridge
 HTTP_PORT ?= 8069
 ADDONS_DIR := $(CURDIR)/addons
 ADDONS := $(shell ls -d addons/*/__manifest__.py 2>/dev/null | cut -d/ -f2 | paste -sd, -)
+# What `make run` installs: every addon but the test-only ones (named *_test, e.g. the outbox's
+# reference source document used by the tests).
+RUN_ADDONS := $(shell ls -d addons/*/__manifest__.py 2>/dev/null | cut -d/ -f2 | grep -v '_test$$' | paste -sd, -)
 ODOO_VERSION := $(shell $(PYTHON) -c 'import odoo.release as r; print(r.version.replace(".", "_").replace("-", "_"))' 2>/dev/null)
 TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
@@ -37,7 +40,7 @@ $(MASTER_KEY_FILE):
 run: check-odoo check-pg $(MASTER_KEY_FILE)
 	@export FINANCE_BRIDGE_MASTER_KEY="$${FINANCE_BRIDGE_MASTER_KEY:-$$(cat $(MASTER_KEY_FILE))}"; \
 	export FINANCE_BRIDGE_FOLDER_ROOTS="$${FINANCE_BRIDGE_FOLDER_ROOTS:-$$($(PYTHON) -c 'from odoo.tools import config; print(config["data_dir"])')/finance_bridge_demo}"; \
-	if psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then MODE="-u $(ADDONS)"; else MODE="-i $(ADDONS) --with-demo"; fi; \
+	if psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then MODE="-u $(RUN_ADDONS)"; else MODE="-i $(RUN_ADDONS) --with-demo"; fi; \
 	echo "serving $(DB) on http://127.0.0.1:$(HTTP_PORT) (login admin / admin; folder roots: $$FINANCE_BRIDGE_FOLDER_ROOTS)"; \
 	exec $(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
 	  --http-interface=127.0.0.1 --http-port=$(HTTP_PORT) --max-cron-threads=1 --workers=0

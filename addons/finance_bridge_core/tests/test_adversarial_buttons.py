@@ -100,7 +100,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
     @classmethod
     def _make_fixtures(cls):
         env = cls.env
-        missing = f"/nonexistent/fb-ops-{cls.port}"
+        missing = f"/tmp/fb-nonexistent/fb-ops-{cls.port}"
         url = f"http://127.0.0.1:{cls.port}"
         fx = {}
         providers = [key for key, _label in env["finance.bank.connection"]._selection_provider()]

@@ -7,7 +7,7 @@ review methods, which apply the four-eyes rule; nothing else may change them.
 """
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
 from odoo.addons.risk_screening.models.risk_list_entry import name_hash
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.tests.common import TransactionCase, new_test_user, tagged
 
 from . import fixtures as fx
@@ -151,7 +151,7 @@ class TestAllowlistRevoke(TransactionCase):
         partner.risk_hit_ids.with_user(reviewer).action_false_positive("born 1990 in Minsk")
         self.assertEqual(partner.risk_state, "clear")
         allow = partner.risk_hit_ids.allowlist_id
-        with self.assertRaisesRegex(UserError, "Only screening reviewers"):
+        with self.assertRaisesRegex(AccessError, "reserved to"):
             allow.with_user(new_test_user(self.env, "fb_revoke_plain", groups="base.group_user")).action_revoke()
         allow.with_user(reviewer).action_revoke()
         self.assertFalse(allow.active)
