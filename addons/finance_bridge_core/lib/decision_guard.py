@@ -33,13 +33,18 @@ def looks_like_decision(name):
 
 
 @contextmanager
-def decision_scope(reason="server"):
-    """Let guarded fields be written by the enclosed server code (and only there)."""
-    token = _SCOPE.set(reason)
+def server_scope(var, value):
+    """Set a server-only ContextVar for the enclosed code (reset on return or raise)."""
+    token = var.set(value)
     try:
         yield
     finally:
-        _SCOPE.reset(token)
+        var.reset(token)
+
+
+def decision_scope(reason="server"):
+    """Let guarded fields be written by the enclosed server code (and only there)."""
+    return server_scope(_SCOPE, reason)
 
 
 def in_decision_scope():

@@ -5,8 +5,9 @@ A context key would not do: callers over RPC choose their context. The marker is
 variable of this Python process, set by ``evidence_writer()`` around the few server paths that
 write evidence; nothing a remote caller sends can set it.
 """
-import contextlib
 import contextvars
+
+from .decision_guard import server_scope
 
 # Models whose records are evidence; their attachments (originals, files sent) are protected too.
 EVIDENCE_MODELS = frozenset({
@@ -16,14 +17,9 @@ EVIDENCE_MODELS = frozenset({
 _WRITER = contextvars.ContextVar("finance_bridge_evidence_writer", default=False)
 
 
-@contextlib.contextmanager
 def evidence_writer():
     """Server code that creates, changes or deletes evidence attachments runs inside this block."""
-    token = _WRITER.set(True)
-    try:
-        yield
-    finally:
-        _WRITER.reset(token)
+    return server_scope(_WRITER, True)
 
 
 def writing_evidence():

@@ -4,7 +4,6 @@ A file is imported once per company (same SHA-256 = duplicate, nothing
 done). A file that fails writes nothing but this record, which keeps the
 original and the error naming file, position and reason.
 """
-import contextlib
 import contextvars
 import hashlib
 import logging
@@ -14,7 +13,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..lib.decision_guard import decides
+from ..lib.decision_guard import decides, server_scope
 from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.evidence import evidence_writer
 from ..lib.file_formats import chunks_of, detect
@@ -30,13 +29,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 _SOURCE_SHA256 = contextvars.ContextVar("finance_bridge_source_sha256", default=None)
 
 
-@contextlib.contextmanager
 def _delivered_as(digest):
-    token = _SOURCE_SHA256.set(digest)
-    try:
-        yield
-    finally:
-        _SOURCE_SHA256.reset(token)
+    return server_scope(_SOURCE_SHA256, digest)
 
 
 # A failed file's original is kept up to this size; above it only its first bytes and its SHA-256.
