@@ -94,21 +94,30 @@ class FinanceStatementLineWriter(models.AbstractModel):
         declared = self._finance_bulk_writer_compatible_modules()
         for model_name in MODELS:
             model = self.env[model_name]
-            watched = self._watched_methods(model)
-            for cls in type(model).mro():
-                module = getattr(cls, "_module", None)
-                if not module or module in KNOWN_MODULES or module in declared \
-                        or vars(cls).get("_finance_bulk_writer_compatible"):
-                    continue
-                overridden = sorted(m for m in watched if m in vars(cls))
-                if overridden:
-                    return f"{model_name} is extended by {module} ({', '.join(overridden)})"
+            reason = self._class_refusal(model_name, type(model).mro(), declared)
+            if reason:
+                return reason
             for field in self._extra_fields(model_name):
                 if field.required and field.default is None and not field.compute:
                     return f"{model_name}.{field.name} is required by {field._module or 'another addon'}"
                 if (field.compute or field.default is not None) and field._module not in KNOWN_MODULES \
                         and field._module not in declared and not self._declared_in_class(model, field._module):
                     return f"{model_name}.{field.name} is added by {field._module or 'another addon'}"
+        return None
+
+    @api.model
+    def _class_refusal(self, model_name, classes, declared):
+        """The first class (of an addon neither reproduced here nor declared compatible) that
+        overrides a watched method of the model, as a reason; None when there is none."""
+        watched = self._watched_methods(self.env[model_name])
+        for cls in classes:
+            module = getattr(cls, "_module", None)
+            if not module or module in KNOWN_MODULES or module in declared \
+                    or vars(cls).get("_finance_bulk_writer_compatible"):
+                continue
+            overridden = sorted(m for m in watched if m in vars(cls))
+            if overridden:
+                return f"{model_name} is extended by {module} ({', '.join(overridden)})"
         return None
 
     @api.model

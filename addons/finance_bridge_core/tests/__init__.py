@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_bulk_writer,
     test_audit,
     test_concurrency,
     test_dto,
