@@ -11,16 +11,17 @@ The writer only runs where that equality is known to hold (``_refusal`` says why
 the models must be extended by no addon this writer does not know, the journal must not hash its
 entries, and no line may fall in a locked period. Everything else goes through the ORM.
 """
+import io
 import re
 from decimal import Decimal
 
 import psycopg2.errors
-from psycopg2.extras import Json, execute_values
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib.bulk_writer_contract import COMPATIBLE_MODULES
+from ..lib.copy_format import copy_text
 
 MAXINT = 2147483647
 
@@ -292,7 +293,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                 "transaction_type": vals.get("transaction_type") or None, "payment_ref": vals.get("payment_ref"),
                 "internal_index": f"{day.strftime('%Y%m%d')}{MAXINT - vals.get('sequence', 1):0>10}"
                                   f"{line_ids[i]:0>10}",
-                "transaction_details": Json(vals["transaction_details"]) if vals.get("transaction_details") else None,
+                "transaction_details": vals.get("transaction_details") or None,
                 "amount": amount, "amount_currency": amount_currency,
                 "is_reconciled": foreign.is_zero(float(residual)), "create_date": now, "write_date": now,
                 "amount_residual": float(residual), "finance_import_key": vals.get("finance_import_key"),
@@ -443,9 +444,10 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
     @api.model
     def _insert(self, table, rows, exclude=()):
+        """The rows through COPY (one stream; see lib/copy_format.py)."""
         columns = [c for c in rows[0] if c not in exclude]
-        query = f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s"
-        execute_values(self.env.cr._obj, query, [tuple(row[c] for c in columns) for row in rows], page_size=1000)
+        self.env.cr._obj.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN",
+                                     io.StringIO(copy_text(rows, columns)))
 
     @api.model
     def _log_creation(self, moves):
