@@ -130,6 +130,14 @@ class TestStatementLineWriter(WriterEqualityCase):
                  (date(2026, 3, 2), "-8.00", {"foreign_currency_id": self.chf.id, "amount_currency": Decimal("-7.70")})]
         self.both_ways(journal, statement, specs)
 
+    def test_text_with_tabs_newlines_and_backslashes(self):
+        # The rows travel as COPY text: its escapes must give back exactly what was sent.
+        odd = "a\tb\nc\\d\r\\N é €"
+        statement = self.new_statement(self.journal)
+        self.both_ways(self.journal, statement, [
+            (date(2026, 3, 2), "1.50", {"payment_ref": odd, "partner_name": odd, "transaction_details": {"raw": odd}}),
+            (date(2026, 3, 2), "-2.00", {"account_number": "\\N"})])
+
     def test_without_statement(self):
         self.both_ways(self.journal, None, [(date(2026, 3, 2), "1.00"), (date(2026, 3, 2), "-2.00")])
 
