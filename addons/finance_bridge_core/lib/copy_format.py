@@ -32,6 +32,20 @@ def copy_value(value):
     return str(value).translate(_ESCAPES)
 
 
+# The common types by exact type, without the chain of isinstance checks (millions of values).
+_FAST = {
+    str: lambda value: value.translate(_ESCAPES),
+    int: str,
+    Decimal: str,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    type(None): lambda _value: "\\N",
+}
+
+
 def copy_text(rows, columns):
     """The rows (dicts) as COPY text, columns in the given order."""
-    return "".join("\t".join(copy_value(row[c]) for c in columns) + "\n" for row in rows)
+    fast, slow = _FAST.get, copy_value
+    return "".join(["\t".join([fast(type(value), slow)(value) for value in map(row.__getitem__, columns)]) + "\n"
+                    for row in rows])
