@@ -93,6 +93,7 @@ adversarial:
 SHARED_DATA ?= $(CURDIR)/../shared/data
 BENCH_LINES ?= 10000
 BENCH_BIG_LINES ?= 100000
+BENCH_EXTRA_LINES ?= $(BENCH_LINES)
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 # (the second, optional argument is the template: the account template by default).
@@ -117,7 +118,7 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 	@echo "statement import on a database with $(EXTRA_MODULES):"
-	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --ratio-only \
+	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \
 	  2>&1 | grep -v "unknown option\|^Running as",$(EXTRA_TEMPLATE_DB))
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.

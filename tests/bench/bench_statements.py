@@ -32,7 +32,7 @@ def iban_de(n):
 def camt(iban, count, start=date(2026, 1, 1)):
     entries = []
     for i in range(count):
-        day = start + timedelta(days=i % 28)
+        day = start + timedelta(days=i * 28 // count)   # booked in date order, as banks send statements
         amount = Decimal(i % 9000 + 1) / 100
         ind = "CRDT" if i % 3 else "DBIT"
         role = "Dbtr" if ind == "CRDT" else "Cdtr"
