@@ -482,8 +482,8 @@ class FinanceStatementLineWriter(models.AbstractModel):
         if not env.context.get("mail_create_nolog"):
             message = first._message_log_batch(bodies={first.id: first._creation_message()})
             message.flush_recordset()
-            bodies_differ = len({move.move_type for move in moves}) > 1
-            if rest and (bodies_differ or self._referenced_rows("mail_message", message.id)):
+            # Every move written here is an ``entry``: one creation text for all.
+            if rest and self._referenced_rows("mail_message", message.id):
                 rest._message_log_batch(bodies={move.id: move._creation_message() for move in rest})
             elif rest:
                 self._copy_row("mail_message", message.id, "res_id", rest.ids)
