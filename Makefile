@@ -12,6 +12,12 @@ ADDONS := $(shell ls -d addons/*/__manifest__.py 2>/dev/null | cut -d/ -f2 | pas
 RUN_ADDONS := $(shell ls -d addons/*/__manifest__.py 2>/dev/null | cut -d/ -f2 | grep -v '_test$$' | paste -sd, -)
 ODOO_VERSION := $(shell $(PYTHON) -c 'import odoo.release as r; print(r.version.replace(".", "_").replace("-", "_"))' 2>/dev/null)
 TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
+# A second template with standard addons that extend journal entries (the bulk statement writer's
+# extension contract, docs/EXTENDING.md): the writer's tests and the import ratio run there too.
+EXTRA_MODULES ?= sale,purchase,stock_account,account_edi_ubl_cii,l10n_de,l10n_fr
+EXTRA_TEMPLATE_DB ?= fb_template_extra_$(ODOO_VERSION)
+WRITER_TESTS := addons/finance_bridge_core/tests/test_statement_line_writer.py \
+  addons/finance_bridge_core/tests/test_adversarial_bulk_writer.py
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
@@ -56,14 +62,33 @@ $(TEMPLATE_DB)-exists: check-odoo check-pg
 	  psql -q -d postgres -c 'ALTER DATABASE "$(TEMPLATE_DB)_building" RENAME TO "$(TEMPLATE_DB)"'; \
 	fi
 
-test: $(TEMPLATE_DB)-exists
-	@set -o pipefail; TEST_DB="fb_test_$$$$_$$(date +%s)"; \
-	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1; rm -rf "$$HOME/.local/share/Odoo/filestore/$$TEST_DB"' EXIT; \
+# The extra template: built once per Odoo version from the account template (about 20-60 s).
+$(EXTRA_TEMPLATE_DB)-exists: $(TEMPLATE_DB)-exists
+	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(EXTRA_TEMPLATE_DB)"; then \
+	  echo "building template database $(EXTRA_TEMPLATE_DB) ($(EXTRA_MODULES), no demo)"; \
+	  dropdb --if-exists $(EXTRA_TEMPLATE_DB)_building; \
+	  createdb -T $(TEMPLATE_DB) $(EXTRA_TEMPLATE_DB)_building || exit 1; \
+	  $(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d $(EXTRA_TEMPLATE_DB)_building -i $(EXTRA_MODULES) \
+	    --stop-after-init --log-level=warn || exit 1; \
+	  psql -q -d postgres -c 'ALTER DATABASE "$(EXTRA_TEMPLATE_DB)_building" RENAME TO "$(EXTRA_TEMPLATE_DB)"'; \
+	fi
+
+# Every test on the account template; then the bulk writer's tests (equality with stock creation,
+# extension contract) again on a database with the extra modules. pytest's exit code 5 (no test
+# selected, e.g. by -k) is not a failure of the second run.
+test: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
+	@set -o pipefail; TEST_DB="fb_test_$$$$_$$(date +%s)"; EXTRA_DB="$${TEST_DB}_extra"; \
+	trap 'for db in "$$TEST_DB" "$$EXTRA_DB"; do dropdb --if-exists "$$db" >/dev/null 2>&1; rm -rf "$$HOME/.local/share/Odoo/filestore/$$db"; done' EXIT; \
 	createdb -T $(TEMPLATE_DB) "$$TEST_DB" || exit 1; \
 	echo "installing $(ADDONS) into $$TEST_DB"; \
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
 	$(PYTHON) -m pytest -p no:cacheprovider --odoo-database="$$TEST_DB" --odoo-config=$(TEST_CONF) \
-	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests
+	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) addons tests || exit $$?; \
+	createdb -T $(EXTRA_TEMPLATE_DB) "$$EXTRA_DB" || exit 1; \
+	echo "installing $(ADDONS) into $$EXTRA_DB (with $(EXTRA_MODULES)): bulk writer tests"; \
+	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$EXTRA_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
+	$(PYTHON) -m pytest -p no:cacheprovider --odoo-database="$$EXTRA_DB" --odoo-config=$(TEST_CONF) \
+	  --odoo-addons-path=$(ADDONS_DIR) --odoo-http $(PYTEST_ARGS) $(WRITER_TESTS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 # The attack classes of the hardening review alone; conftest.py prints "class: N cases, N refused as expected".
 adversarial:
@@ -72,12 +97,14 @@ adversarial:
 SHARED_DATA ?= $(CURDIR)/../shared/data
 BENCH_LINES ?= 10000
 BENCH_BIG_LINES ?= 100000
+BENCH_EXTRA_LINES ?= $(BENCH_LINES)
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
+# (the second, optional argument is the template: the account template by default).
 define with_db
 	@TEST_DB="fb_tmp_$$$$_$$(date +%s)"; \
 	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1' EXIT; \
-	createdb -T $(TEMPLATE_DB) "$$TEST_DB" || exit 1; \
+	createdb -T $(or $(2),$(TEMPLATE_DB)) "$$TEST_DB" || exit 1; \
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
 	$(1)
 endef
@@ -88,10 +115,15 @@ check-samples: $(TEMPLATE_DB)-exists
 screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
 
-bench: $(TEMPLATE_DB)-exists
+# The statement import ratio is measured twice: on the account template (with the large job and
+# pain.001), then on the extra template ("bench import_ratio_extra_modules=<ratio>").
+bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
 	  2>&1 | grep -v "unknown option\|^Running as")
+	@echo "statement import on a database with $(EXTRA_MODULES):"
+	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \
+	  2>&1 | grep -v "unknown option\|^Running as",$(EXTRA_TEMPLATE_DB))
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:

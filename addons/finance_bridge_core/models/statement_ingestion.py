@@ -216,7 +216,7 @@ class FinanceStatementIngestion(models.AbstractModel):
         currency = self._check_statement(journal, header)
         keyer = ImportKeyer(header.account)
         counts = {"lines_skipped": 0, "lines_created": 0, "statements_created": 0, "continuity_gaps": 0}
-        target, sequence, bulk = None, 0, False
+        target, sequence, bulk_ids, latest, out_of_order = None, 0, [], None, False
         total, seen = Decimal(0), 0
         for lines in line_chunks:
             self._check_amounts(currency, header, lines, seen)
@@ -231,14 +231,25 @@ class FinanceStatementIngestion(models.AbstractModel):
                     target = self._target_statement(journal, header, run, connection, counts)
                 vals_list = self._line_vals(journal, currency, target, fresh, sequence)
                 sequence += len(vals_list)
-                bulk = self._create_lines(journal, vals_list, run, recompute_statement=False) or bulk
+                created = self._create_lines(journal, vals_list, run, recompute_statement=False)
+                bulk_ids += created
+                if created:
+                    days = [v["date"] for v in vals_list]
+                    # Each writer call (a chunk, or BULK_BATCH lines of it) numbers its own lines in order.
+                    out_of_order = out_of_order or (latest is not None and min(days) < latest) or (
+                        len(days) > BULK_BATCH and days != sorted(days))
+                    latest = max([*days, latest or min(days)])
                 counts["lines_created"] += len(vals_list)
             if progress:
                 progress(counts)
         self._check_balance(journal, header, total, target, counts)
-        if target is not None and bulk:
+        writer = self.env["finance.statement.line.writer"].sudo()
+        if out_of_order:
+            # Move numbers follow statement order (date, then file order) across chunks too.
+            writer._renumber_chronologically(bulk_ids)
+        if target is not None and bulk_ids:
             # Once per statement: its balance is the sum of all its lines.
-            self.env["finance.statement.line.writer"].sudo()._recompute_statements(target)
+            writer._recompute_statements(target)
         return counts
 
     @api.model
@@ -303,15 +314,17 @@ class FinanceStatementIngestion(models.AbstractModel):
     def _create_lines(self, journal, vals_list, run=None, recompute_statement=True):
         """Bulk writer when it gives stock's records for this journal, the ORM otherwise.
 
-        Returns whether the bulk writer was used (its statement recompute may then be deferred).
+        Returns the ids of the lines the bulk writer created (empty when the ORM did): their
+        statement recompute may then be deferred, their numbers put in statement order.
         """
         writer = self.env["finance.statement.line.writer"].sudo()
         refusal = writer._refusal(journal, [v["date"] for v in vals_list])
         if refusal is None:
+            ids = []
             for start in range(0, len(vals_list), BULK_BATCH):
-                writer._create_lines(journal, vals_list[start:start + BULK_BATCH],
-                                     recompute_statements=recompute_statement)
-            return True
+                ids += writer._create_lines(journal, vals_list[start:start + BULK_BATCH],
+                                            recompute_statements=recompute_statement)
+            return ids
         _logger.info("statement lines of %s created through the ORM: %s", journal.code, refusal)
         if run:
             run._add_note(_("%(journal)s: lines created one by one (%(why)s)", journal=journal.code, why=refusal))
@@ -325,7 +338,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 # stays bounded and the cache does not make every later batch slower.
                 self.env.flush_all()
                 self.env.invalidate_all()
-        return False
+        return []
 
     @api.model
     def _orm_vals(self, vals_list):

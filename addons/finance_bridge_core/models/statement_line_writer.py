@@ -11,27 +11,30 @@ The writer only runs where that equality is known to hold (``_refusal`` says why
 the models must be extended by no addon this writer does not know, the journal must not hash its
 entries, and no line may fall in a locked period. Everything else goes through the ORM.
 """
+import io
 import logging
 import re
 from decimal import Decimal
 
 import psycopg2.errors
-from psycopg2.extras import Json, execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL
 
 from ..lib.amounts import amount_problem
+from ..lib.bulk_writer_contract import COMPATIBLE_MODULES
 from ..lib.concurrency import expected_contention
+from ..lib.copy_format import copy_text
 
 _logger = logging.getLogger(__name__)
 
 MAXINT = 2147483647
 
 # Addons whose overrides of the three models are reproduced here (checked against stock creation
-# by the equality test). Any other addon overriding create/_post/write, or adding stored computed
-# fields or defaults, sends the import through the ORM instead.
+# by the equality test). Any other addon overriding a watched method, or adding stored computed
+# fields or defaults, sends the import through the ORM unless it declares that its overrides leave
+# statement-line moves alone (lib/bulk_writer_contract.py, docs/EXTENDING.md).
 KNOWN_MODULES = frozenset({"base", "mail", "analytic", "account", "finance_bridge_core"})
 WATCHED_METHODS = ("create", "write", "_post", "action_post", "_compute_name", "_synchronize_to_moves",
                    "_prepare_move_line_default_vals", "_message_auto_subscribe")
@@ -77,19 +80,69 @@ class FinanceStatementLineWriter(models.AbstractModel):
 
     # ------------------------------------------------------------------ eligibility
     @api.model
+    def _finance_bulk_writer_compatible_modules(self):
+        """{addon: why its overrides leave statement-line moves alone}: the extension contract.
+
+        An addon depending on finance_bridge_core extends this (``res = super()...; res[...] = ...``);
+        one that does not may set ``_finance_bulk_writer_compatible = "why"`` in its model class.
+        """
+        return dict(COMPATIBLE_MODULES)
+
+    @api.model
+    def _watched_methods(self, model):
+        """Methods whose override may change the rows: creation, posting, and every compute method
+        of a stored field (a changed compute changes a stored value stock creation leaves)."""
+        computes = {f.compute for f in model._fields.values() if f.store and isinstance(f.compute, str)}
+        return set(WATCHED_METHODS) | computes
+
+    @api.model
     def _model_refusal(self):
         """Why the installed code base is not one this writer reproduces, or None."""
+        declared = self._finance_bulk_writer_compatible_modules()
         for model_name in MODELS:
             model = self.env[model_name]
-            for cls in type(model).mro():
-                module = getattr(cls, "_module", None)
-                if module and module not in KNOWN_MODULES and any(m in vars(cls) for m in WATCHED_METHODS):
-                    return f"{model_name} is extended by {module}"
-            for name, field in model._fields.items():
-                if not field.store or not field.column_type or name in KNOWN_STORED[model_name]:
-                    continue
-                if field.compute or field.default is not None or field.required:
-                    return f"{model_name}.{name} is added by {field._module or 'another addon'}"
+            reason = self._class_refusal(model_name, type(model).mro(), declared)
+            if reason:
+                return reason
+            for field in self._extra_fields(model_name):
+                if field.required and field.default is None and not field.compute:
+                    return f"{model_name}.{field.name} is required by {field._module or 'another addon'}"
+                if (field.compute or field.default is not None) and field._module not in KNOWN_MODULES \
+                        and field._module not in declared and not self._declared_in_class(model, field._module):
+                    return f"{model_name}.{field.name} is added by {field._module or 'another addon'}"
+        return None
+
+    @api.model
+    def _class_refusal(self, model_name, classes, declared):
+        """The first class (of an addon neither reproduced here nor declared compatible) that
+        overrides a watched method of the model, as a reason; None when there is none."""
+        watched = self._watched_methods(self.env[model_name])
+        for cls in classes:
+            module = getattr(cls, "_module", None)
+            if not module or module in KNOWN_MODULES or module in declared \
+                    or vars(cls).get("_finance_bulk_writer_compatible"):
+                continue
+            overridden = sorted(m for m in watched if m in vars(cls))
+            if overridden:
+                return f"{model_name} is extended by {module} ({', '.join(overridden)})"
+        return None
+
+    @api.model
+    def _declared_in_class(self, model, module):
+        return any(getattr(cls, "_module", None) == module and vars(cls).get("_finance_bulk_writer_compatible")
+                   for cls in type(model).mro())
+
+    @api.model
+    def _extra_fields(self, model_name):
+        """Stored fields of other addons: left to their defaults and their computes, as stock does."""
+        return [field for name, field in self.env[model_name]._fields.items()
+                if field.store and field.column_type and name not in KNOWN_STORED[model_name]]
+
+    @api.model
+    def _journal_refusal(self, journal):
+        """Per-journal conditions of the contract (extend with super())."""
+        if "edi_format_ids" in journal._fields and journal.edi_format_ids:
+            return f"journal {journal.code} sends electronic documents"
         return None
 
     @api.model
@@ -105,7 +158,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
         lock = journal.company_id._get_user_fiscal_lock_date(journal)
         if lock and min(dates) <= lock:
             return f"a line falls on or before the lock date {lock}"
-        return None
+        return self._journal_refusal(journal)
 
     # ------------------------------------------------------------------ last-line defence
     @api.model
@@ -199,7 +252,8 @@ class FinanceStatementLineWriter(models.AbstractModel):
         checked = env["account.move"]._is_user_able_to_review()
         manually_modified = not env.context.get("skip_is_manually_modified")
         due = fields.Date.context_today(env["account.move"])
-        partner_names = self._partner_display_names(vals_list)
+        partner_values = self._partner_values(vals_list, company)
+        extra_defaults = {model_name: self._extra_defaults(model_name) for model_name in MODELS}
         currencies = {c.id: c for c in env["res.currency"].browse(
             {journal_currency.id, company_currency.id} | {v["foreign_currency_id"] for v in vals_list
                                                            if v.get("foreign_currency_id")})}
@@ -246,6 +300,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
             partner_id = vals.get("partner_id") or None
             name, prefix, number = names[i]
             move_currency = foreign if foreign_id else journal_currency
+            display_name, commercial_id, banks = partner_values[partner_id]
             liquidity = {"account_id": journal.default_account_id.id, "currency_id": journal_currency.id,
                          "amount_currency": amount, "balance": comp}
             counterpart = {"account_id": journal.suspense_account_id.id, "currency_id": foreign.id,
@@ -256,18 +311,20 @@ class FinanceStatementLineWriter(models.AbstractModel):
             total = sum((line["balance"] for line in (liquidity, counterpart) if line["balance"] > 0), Decimal(0))
             residual = -(amount_currency if foreign_id else amount)
             moves.append({
-                "id": move_ids[i], "sequence_number": number, "journal_id": journal.id, "company_id": company.id,
-                "partner_id": partner_id, "commercial_partner_id": partner_names[partner_id][1] if partner_id else None,
+                "id": move_ids[i], "statement_line_id": line_ids[i], "sequence_number": number,
+                "journal_id": journal.id, "company_id": company.id,
+                "partner_id": partner_id, "commercial_partner_id": commercial_id,
+                "partner_bank_id": self._partner_bank_id(banks, move_currency),
                 "currency_id": move_currency.id, "create_uid": uid, "write_uid": uid, "sequence_prefix": prefix,
                 "name": name, "state": "posted", "move_type": "entry", "auto_post": "no",
-                "payment_state": "not_paid", "invoice_partner_display_name": partner_names[partner_id][0],
+                "payment_state": "not_paid", "invoice_partner_display_name": display_name,
                 "date": day, "invoice_date_due": due, "invoice_currency_rate": 0, "amount_untaxed": 0,
                 "amount_tax": 0, "amount_total": total_currency, "amount_residual": 0,
                 "amount_untaxed_signed": 0, "amount_untaxed_in_currency_signed": 0, "amount_tax_signed": 0,
                 "amount_total_signed": abs(total), "amount_total_in_currency_signed": abs(total_currency),
                 "amount_residual_signed": 0, "always_tax_exigible": True, "checked": checked,
                 "posted_before": True, "made_sequence_gap": False, "is_manually_modified": manually_modified,
-                "create_date": now, "write_date": now,
+                "create_date": now, "write_date": now, **extra_defaults["account.move"],
             })
             st_lines.append({
                 "id": line_ids[i], "move_id": move_ids[i], "journal_id": journal.id, "company_id": company.id,
@@ -278,10 +335,11 @@ class FinanceStatementLineWriter(models.AbstractModel):
                 "transaction_type": vals.get("transaction_type") or None, "payment_ref": vals.get("payment_ref"),
                 "internal_index": f"{day.strftime('%Y%m%d')}{MAXINT - vals.get('sequence', 1):0>10}"
                                   f"{line_ids[i]:0>10}",
-                "transaction_details": Json(vals["transaction_details"]) if vals.get("transaction_details") else None,
+                "transaction_details": vals.get("transaction_details") or None,
                 "amount": amount, "amount_currency": amount_currency,
                 "is_reconciled": foreign.is_zero(float(residual)), "create_date": now, "write_date": now,
                 "amount_residual": float(residual), "finance_import_key": vals.get("finance_import_key"),
+                **extra_defaults["account.bank.statement.line"],
             })
             for offset, line in enumerate((liquidity, counterpart)):
                 residual_kept = reconcilable[line["account_id"]]
@@ -301,12 +359,12 @@ class FinanceStatementLineWriter(models.AbstractModel):
                     "price_total": line["amount_currency"], "discount": 0, "is_storno": False,
                     "reconciled": residual_kept and not balance and not line["amount_currency"],
                     "no_followup": False, "create_date": now, "write_date": now,
-                    "deductible_amount": 100.0,
+                    "deductible_amount": 100.0, **extra_defaults["account.move.line"],
                 })
 
         try:
             with cr.savepoint(flush=False):
-                self._insert("account_move", moves, exclude=("statement_line_id",))
+                self._insert_moves_and_lines(moves, st_lines)
         except psycopg2.errors.UniqueViolation as exc:
             if exc.diag.constraint_name != "account_move_unique_name":
                 raise
@@ -314,22 +372,57 @@ class FinanceStatementLineWriter(models.AbstractModel):
             # REPEATABLE READ): a serialisation failure, so the unit is run again on fresh data.
             cr.execute("DO $$ BEGIN RAISE EXCEPTION 'journal entry numbers taken by a concurrent import' "
                        "USING ERRCODE = 'serialization_failure'; END $$")
-        self._insert("account_bank_statement_line", st_lines)
-        # By primary key: a join on the statement lines would scan a journal of a million moves.
-        cr.execute(SQL("UPDATE account_move m SET statement_line_id = v.line_id "
-                       "FROM unnest(%s::int[], %s::int[]) AS v(move_id, line_id) WHERE m.id = v.move_id",
-                       move_ids, line_ids))
         self._insert("account_move_line", amls)
         # Odoo's transactional sequence cache must see the numbers taken here (the inserted
         # posted rows hold the unique index entries, as its own increments do).
         cache.update(counters)
         env.invalidate_all()
         move_records = env["account.move"].browse(move_ids)
+        self._compute_extra_fields({"account.move": move_records, "account.move.line": env["account.move.line"].browse(
+            aml_ids), "account.bank.statement.line": env["account.bank.statement.line"].browse(line_ids)})
         self._log_creation(move_records)
         if recompute_statements:
             self._recompute_statements(env["account.bank.statement"].browse(
                 {v["statement_id"] for v in vals_list if v.get("statement_id")}))
         return line_ids
+
+    @api.model
+    def _renumber_chronologically(self, line_ids):
+        """Give the moves of these statement lines their numbers in statement order.
+
+        Each call of ``_create_lines`` numbers its lines by (booking date, file order); a statement
+        read in chunks whose dates go back across chunks is put in order here, once at its end:
+        per sequence prefix, the numbers already taken are handed out again sorted by (date, line
+        sequence, line). The set of names does not change, only which move bears which.
+        This is the one deliberate difference from stock creation (docs/EXTENDING.md).
+        """
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SELECT m.id, m.sequence_prefix, m.sequence_number, m.name, m.date, l.sequence, l.id "
+                   "FROM account_bank_statement_line l JOIN account_move m ON m.id = l.move_id "
+                   "WHERE l.id = ANY(%s) AND m.state = 'posted'", (list(line_ids),))
+        groups = {}
+        for row in cr.fetchall():
+            groups.setdefault(row[1], []).append(row)
+        changed = []
+        for rows in groups.values():
+            names = {row[2]: row[3] for row in rows}
+            numbers = sorted(names)
+            for number, row in zip(numbers, sorted(rows, key=lambda r: (r[4], r[5], r[6])), strict=True):
+                if row[2] != number:
+                    changed.append((row[0], number, names[number]))
+        if not changed:
+            return 0
+        ids = [c[0] for c in changed]
+        # Two steps: the unique index on posted names would refuse a swap within one UPDATE.
+        cr.execute("UPDATE account_move SET name = '/' WHERE id = ANY(%s)", (ids,))
+        cr.execute(SQL("UPDATE account_move m SET name = v.name, sequence_number = v.number "
+                       "FROM unnest(%s::int[], %s::int[], %s::varchar[]) AS v(id, number, name) WHERE m.id = v.id",
+                       ids, [c[1] for c in changed], [c[2] for c in changed]))
+        cr.execute("UPDATE account_move_line l SET move_name = m.name FROM account_move m "
+                   "WHERE m.id = ANY(%s) AND l.move_id = m.id", (ids,))
+        self.env.invalidate_all()
+        return len(changed)
 
     @api.model
     def _next_ids(self, table, count):
@@ -345,33 +438,143 @@ class FinanceStatementLineWriter(models.AbstractModel):
         return name[:matching.start(1)], int(matching.group(1) or 0)
 
     @api.model
-    def _partner_display_names(self, vals_list):
-        """{partner_id: (invoice_partner_display_name, commercial_partner_id)} as Odoo computes them."""
-        result = {}
-        Move = self.env["account.move"]
-        for partner_id in {v.get("partner_id") or None for v in vals_list}:
-            probe = Move.new({"partner_id": partner_id, "move_type": "entry"})
-            result[partner_id] = (probe.invoice_partner_display_name,
-                                  probe.commercial_partner_id.id if partner_id else None)
+    def _partner_values(self, vals_list, company):
+        """{partner_id: (invoice_partner_display_name, commercial_partner_id, candidate bank accounts)}
+        as account.move computes them for an ``entry`` (its bank partner is the commercial partner)."""
+        probe = self.env["account.move"].new({"move_type": "entry"})
+        result = {None: (probe.invoice_partner_display_name, None, ())}
+        partners = self.env["res.partner"].browse({v["partner_id"] for v in vals_list if v.get("partner_id")})
+        for partner in partners:
+            commercial = partner.commercial_partner_id
+            banks = commercial.bank_ids.filtered(lambda bank: not bank.company_id or bank.company_id == company)
+            result[partner.id] = (partner.display_name, commercial.id, tuple(banks))
         return result
+
+    @staticmethod
+    def _partner_bank_id(banks, currency):
+        """account.move._compute_partner_bank_id: same currency (or none) first, then payable ones."""
+        ranked = sorted(banks, key=lambda bank: (bool(bank.currency_id) and bank.currency_id != currency,
+                                                 not bank.allow_out_payment))
+        return ranked[0].id if ranked else None
+
+    @api.model
+    def _extra_defaults(self, model_name):
+        """Column values of other addons' stored fields with a default (stock applies them at create)."""
+        model = self.env[model_name]
+        names = [f.name for f in self._extra_fields(model_name) if not f.compute and f.default is not None]
+        defaults = model.default_get(names) if names else {}
+        return {name: model._fields[name].convert_to_column_insert(value, model)
+                for name, value in defaults.items()}
+
+    @api.model
+    def _compute_extra_fields(self, records_by_model):
+        """Other addons' stored computed fields, computed by their own code over the new records."""
+        todo = False
+        for model_name, records in records_by_model.items():
+            for field in self._extra_fields(model_name):
+                if field.compute:
+                    self.env.add_to_compute(field, records)
+                    todo = True
+        if todo:
+            self.env.flush_all()
+            self.env.invalidate_all()
+
+    @api.model
+    def _insert_moves_and_lines(self, moves, st_lines):
+        """Moves and statement lines reference each other (both foreign keys checked at the end of
+        a statement): staged by COPY into temporary tables, then inserted by one statement.
+        Cheaper than inserting the moves first and updating each again with its line."""
+        cr = self.env.cr
+        for table, rows in (("account_move", moves), ("account_bank_statement_line", st_lines)):
+            cr.execute(f"CREATE TEMP TABLE fb_bulk_{table} (LIKE {table}) ON COMMIT DROP")
+            self._insert(f"fb_bulk_{table}", rows)
+        move_cols, line_cols = ", ".join(moves[0]), ", ".join(st_lines[0])
+        cr.execute(f"WITH moves AS (INSERT INTO account_move ({move_cols}) SELECT {move_cols} "
+                   f"FROM fb_bulk_account_move) INSERT INTO account_bank_statement_line ({line_cols}) "
+                   f"SELECT {line_cols} FROM fb_bulk_account_bank_statement_line")
+        cr.execute("DROP TABLE fb_bulk_account_move, fb_bulk_account_bank_statement_line")
 
     @api.model
     def _insert(self, table, rows, exclude=()):
+        """The rows through COPY (one stream; see lib/copy_format.py)."""
         columns = [c for c in rows[0] if c not in exclude]
-        query = f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s"
-        execute_values(self.env.cr._obj, query, [tuple(row[c] for c in columns) for row in rows], page_size=1000)
+        self.env.cr._obj.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN",
+                                     io.StringIO(copy_text(rows, columns)))
 
     @api.model
     def _log_creation(self, moves):
-        """The chatter stock creation leaves: followers (the creating user) and one creation note."""
+        """The chatter stock creation leaves: followers (the creating user) and one creation note.
+
+        The first move gets both through mail's own code; its rows are then copied for the other
+        moves in one INSERT ... SELECT per table, column by column as the database has them (so
+        columns other addons add are copied too). Where the note has anything attached (recipients,
+        tracking values, notifications...), the other moves get theirs through mail's code as well.
+        """
         env = self.env
-        if env.context.get("tracking_disable"):
+        if env.context.get("tracking_disable") or not moves:
             return
+        first, rest = moves[:1], moves[1:]
         if env.user.active and not env.user.share and not env.context.get("mail_create_nosubscribe"):
-            env["mail.followers"]._insert_followers(moves._name, moves.ids, env.user.partner_id.ids,
+            env["mail.followers"]._insert_followers(moves._name, first.ids, env.user.partner_id.ids,
                                                    subtypes=None, customer_ids=[], check_existing=False)
+            env["mail.followers"].flush_model()
+            if rest:
+                self._copy_followers(moves._name, first.id, rest.ids)
         if not env.context.get("mail_create_nolog"):
-            moves._message_log_batch(bodies={move.id: move._creation_message() for move in moves})
+            message = first._message_log_batch(bodies={first.id: first._creation_message()})
+            message.flush_recordset()
+            # Every move written here is an ``entry``: one creation text for all.
+            if rest and self._referenced_rows("mail_message", message.id):
+                rest._message_log_batch(bodies={move.id: move._creation_message() for move in rest})
+            elif rest:
+                self._copy_row("mail_message", message.id, "res_id", rest.ids)
+        env.invalidate_all()
+
+    @api.model
+    def _columns(self, table):
+        self.env.cr.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                            "AND table_name = %s ORDER BY ordinal_position", (table,))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _copy_row(self, table, template_id, key, values):
+        """Copies of one row, one per value of ``key``, in that order; returns the new ids."""
+        columns = [c for c in self._columns(table) if c not in ("id", key)]
+        listed = SQL(", ").join(SQL.identifier(c) for c in columns)
+        self.env.cr.execute(SQL(
+            "INSERT INTO %(table)s (%(cols)s, %(key)s) SELECT %(tcols)s, v.value FROM %(table)s t, "
+            "unnest(%(values)s::int[]) WITH ORDINALITY AS v(value, n) WHERE t.id = %(id)s ORDER BY v.n RETURNING id",
+            table=SQL.identifier(table), cols=listed, key=SQL.identifier(key), values=values, id=template_id,
+            tcols=SQL(", ").join(SQL("t.%s", SQL.identifier(c)) for c in columns)))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _referenced_rows(self, table, row_id):
+        """Whether any row of another table references this one (by a foreign key)."""
+        cr = self.env.cr
+        cr.execute("SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c JOIN pg_attribute a "
+                   "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                   "WHERE c.contype = 'f' AND c.confrelid = %s::regclass", (table,))
+        for ref_table, column in cr.fetchall():
+            cr.execute(SQL("SELECT 1 FROM %s WHERE %s = %s LIMIT 1", SQL.identifier(ref_table),
+                           SQL.identifier(column), row_id))
+            if cr.fetchone():
+                return True
+        return False
+
+    @api.model
+    def _copy_followers(self, res_model, template_res_id, res_ids):
+        """The first move's followers (and their subtypes) for the other moves."""
+        cr = self.env.cr
+        cr.execute("SELECT id FROM mail_followers WHERE res_model = %s AND res_id = %s ORDER BY id",
+                   (res_model, template_res_id))
+        for (follower_id,) in cr.fetchall():
+            new_ids = self._copy_row("mail_followers", follower_id, "res_id", res_ids)
+            cr.execute(SQL(
+                "INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id) "
+                "SELECT f.id, r.mail_message_subtype_id FROM unnest(%s::int[]) AS f(id), "
+                "mail_followers_mail_message_subtype_rel r WHERE r.mail_followers_id = %s",
+                new_ids, follower_id))
 
     @api.model
     def _recompute_statements(self, statements):

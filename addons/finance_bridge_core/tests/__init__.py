@@ -1,6 +1,7 @@
 from . import (
     test_adv_decision_fields,
     test_adversarial_audit_chain,
+    test_adversarial_bulk_writer,
     test_adversarial_buttons,
     test_adversarial_confinement,
     test_adversarial_evidence,
