@@ -19,8 +19,8 @@ RATE_SQL = """COALESCE((SELECT r.rate FROM res_currency_rate r
 
 def convert(amount, from_cur, to_cur, company):
     """SQL expression converting ``amount`` between currencies at the company's rates of the day."""
-    return (f"CASE WHEN {from_cur} = {to_cur} THEN {amount} ELSE "
-            f"{amount} * {RATE_SQL.format(cur=to_cur, company=company)} "
+    return (f"CASE WHEN {from_cur} = {to_cur} THEN ({amount}) ELSE "
+            f"({amount}) * {RATE_SQL.format(cur=to_cur, company=company)} "
             f"/ {RATE_SQL.format(cur=from_cur, company=company)} END")
 
 
@@ -106,13 +106,18 @@ def accounts_sql():
 
 
 def default_transit_sql():
-    """Payments posted in a bank journal and not yet matched to a statement line (Odoo's own)."""
+    """Payments posted through an outstanding account and not yet matched to a statement line (Odoo's own).
+
+    Odoo marks a payment paid once it settles its invoice; it stays unmatched (``is_matched``) until a
+    statement line clears its outstanding receipt/payment line — that is the moment it leaves transit.
+    """
     return """
         SELECT 'payment' AS source, p.company_id, p.journal_id, p.currency_id,
                CASE WHEN p.payment_type = 'inbound' THEN p.amount ELSE -p.amount END AS amount,
                p.date AS due_date
           FROM account_payment p JOIN account_journal j ON j.id = p.journal_id
-         WHERE j.type = 'bank' AND p.state = 'in_process' AND p.is_matched IS NOT TRUE
+         WHERE j.type = 'bank' AND p.state IN ('in_process', 'paid') AND p.is_matched IS NOT TRUE
+           AND p.outstanding_account_id IS NOT NULL
     """
 
 

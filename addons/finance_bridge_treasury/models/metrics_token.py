@@ -98,6 +98,10 @@ class FinanceTreasuryMetricsConfig(models.Model):
     def _families(self):
         """The dashboard's figures as Prometheus families (read as superuser: the token is the access)."""
         env = self.env(su=True)
+        env.flush_all()
+        for view in ("finance.treasury.cash.account", "finance.treasury.ops.connection",
+                     "finance.treasury.ops.company", "finance.treasury.position"):
+            env[view].invalidate_model()
         company_label = {c.id: c.name for c in env["res.company"].search([])}
         fams = []
         ops_company = env["finance.treasury.ops.company"].search([])

@@ -1,0 +1,8 @@
+from . import (
+    test_adv_treasury_multi_company,
+    test_alerts,
+    test_cash_position,
+    test_metrics_endpoint,
+    test_pure,
+    test_trace,
+)
