@@ -63,7 +63,8 @@ class FinanceTreasuryAlertRule(models.Model):
         """{subject_key: (company, record, value, text)} of the rule's condition, all subjects."""
         env = self.env(su=True)
         env.flush_all()
-        for view in ("finance.treasury.cash.account", "finance.treasury.ops.connection", "finance.treasury.ops.company"):
+        for view in ("finance.treasury.cash.account", "finance.treasury.ops.connection",
+                     "finance.treasury.ops.company"):
             env[view].invalidate_model()  # views: figures are recomputed by PostgreSQL on each read
         domain = [("company_id", "=", self.company_id.id)] if self.company_id else []
         out = {}

@@ -88,9 +88,10 @@ class FinanceTreasuryMetricsConfig(models.Model):
 
     def action_clear_token(self):
         check_button(self, ADMIN_GROUP, "write")
+        self.write({"enabled": False})  # as the user: the shared-record check applies before anything changes
         self.env.cr.execute("UPDATE finance_treasury_metrics_config SET ciphertext = NULL WHERE id IN %s",
                             (tuple(self.ids),))
-        self.sudo().write({"token_is_set": False, "enabled": False})
+        self.sudo().write({"token_is_set": False})
         return True
 
     # ------------------------------------------------------------------ figures

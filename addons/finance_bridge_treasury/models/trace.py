@@ -72,8 +72,9 @@ class FinanceTreasuryTrace(models.TransientModel):
         self.write({"line_ids": [(0, 0, {"at": at, "kind": kind, "summary": (summary or "")[:500],
                                          "res_model": rec._name, "res_id": rec.id})
                                  for at, kind, summary, rec in steps]})
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
-                "target": "current", "name": f"Trace {self.query}"}
+        return {"type": "ir.actions.act_window", "res_model": "finance.treasury.trace.line", "view_mode": "list",
+                "domain": [("trace_id", "=", self.id)], "target": "current", "name": f"Trace {self.query}",
+                "context": {"trace_id": self.id}}
 
     @api.model
     def _open_for(self, query):

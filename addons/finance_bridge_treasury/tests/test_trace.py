@@ -50,7 +50,7 @@ class TestTrace(TreasuryCase):
 
     def test_trace_of_a_sync_run(self):
         action = self.run.action_treasury_trace()
-        trace = self.env["finance.treasury.trace"].browse(action["res_id"])
+        trace = self.env["finance.treasury.trace"].browse(action["context"]["trace_id"])
         found = {(s.res_model, s.res_id) for s in trace.line_ids}
         self.assertIn(("finance.sync.run", self.run.id), found)
         self.assertIn(("account.bank.statement", self.statement.id), found)
