@@ -64,12 +64,12 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
     # ------------------------------------------------------------------ discovery
     @classmethod
     def _suite_buttons(cls):
-        """{(model, method): groups} for every <button type="object"> in the suite's views."""
+        """{(model, method): groups} for every <button type="object"> (and <a type="object">) in the suite's views."""
         modules = cls.env["ir.module.module"].search([("author", "=", "finance_bridge"), ("state", "=", "installed")])
         data = cls.env["ir.model.data"].search([("module", "in", modules.mapped("name")), ("model", "=", "ir.ui.view")])
         buttons = {}
         for view in cls.env["ir.ui.view"].browse(data.mapped("res_id")):
-            for button in etree.fromstring(view.arch_db).iter("button"):
+            for button in etree.fromstring(view.arch_db).iter("button", "a"):  # kanban links call methods too
                 if button.get("type") == "object":
                     buttons[(view.model, button.get("name"))] = button.get("groups")
         return buttons
@@ -147,6 +147,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                 "screened_name": "Quorvant Ixelby Trading", "name_hash": "ops", "reason": "fixture"}))
         fx["finance.sync.run"] = list(env["finance.sync.run"].sudo().create({
             "connection_id": conns[0].id, "correlation_id": f"ops-run-{cls.port}", "state": "failed"}))
+        fx["finance.ops.overview"] = list(env["finance.ops.overview"].browse(cls.company_a.id))
         if "finance.treasury.cash.account" in env:
             cls._treasury_fixtures(fx, conns)
         return fx
@@ -320,6 +321,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
 
     def test_queue_event_and_upload_buttons(self):
         self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event"})
+
+    def test_overview_figure_links(self):
+        self._walk({"finance.ops.overview"})
 
     def test_treasury_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("finance.treasury.") or m == "finance.sync.run"}
