@@ -76,12 +76,14 @@ def accounts_sql():
           LEFT JOIN gaps ON gaps.journal_id = j.journal_id
           LEFT JOIN conn ON conn.journal_id = j.journal_id
     ), since AS (
-        SELECT ref.journal_id, COALESCE(sum(l.amount), 0) AS amount, count(l.id) AS lines
-          FROM ref
-          LEFT JOIN account_move m ON m.journal_id = ref.journal_id AND m.statement_line_id IS NOT NULL
-                AND m.date > COALESCE(ref.booked_date, DATE '1900-01-01') AND m.state != 'cancel'
-          LEFT JOIN account_bank_statement_line l ON l.move_id = m.id
-         GROUP BY ref.journal_id
+        -- Odoo's internal_index starts with the line's date (YYYYMMDD): the lines after the booked
+        -- balance are one range of the (journal_id, internal_index) index, read index-only.
+        SELECT ref.journal_id, COALESCE(s.amount, 0) AS amount, COALESCE(s.lines, 0) AS lines
+          FROM ref LEFT JOIN LATERAL (
+               SELECT sum(l.amount) AS amount, count(*) AS lines FROM account_bank_statement_line l
+                WHERE l.journal_id = ref.journal_id
+                  AND l.internal_index >= to_char(COALESCE(ref.booked_date + 1, DATE '1900-01-01'), 'YYYYMMDD')
+          ) s ON true
     ), rep AS (SELECT {reporting_currency()} AS currency_id)
     SELECT ref.journal_id AS id, ref.journal_id, ref.company_id, ref.currency_id, ref.company_currency_id,
            rep.currency_id AS reporting_currency_id, ref.bank_account_id, ref.connection_id,
