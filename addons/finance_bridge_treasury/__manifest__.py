@@ -21,6 +21,7 @@
         "views/menus.xml",
     ],
     "demo": ["demo/treasury_demo.xml"],
+    "assets": {"web.assets_backend": ["finance_bridge_treasury/static/src/treasury.scss"]},
     "installable": True,
     "application": False,
 }

@@ -102,7 +102,8 @@ def accounts_sql():
            (ref.last_balance_at IS NULL OR (now() AT TIME ZONE 'UTC') - ref.last_balance_at
                > make_interval(secs => GREATEST(ref.stale_hours, COALESCE(ref.interval_hours, 0)) * 3600))
                AS stale,
-           ref.continuity_gaps, ref.continuity_gaps > 0 AS continuity_warning
+           ref.continuity_gaps, ref.continuity_gaps > 0 AS continuity_warning,
+           ref.currency_id != rep.currency_id AS other_than_reporting
       FROM ref JOIN since ON since.journal_id = ref.journal_id CROSS JOIN rep
     """
 

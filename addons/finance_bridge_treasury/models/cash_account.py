@@ -42,6 +42,7 @@ class FinanceTreasuryCashAccount(models.Model):
     stale = fields.Boolean(readonly=True)
     continuity_gaps = fields.Integer(readonly=True, string="Continuity gaps (31 days)")
     continuity_warning = fields.Boolean(readonly=True)
+    other_than_reporting = fields.Boolean(readonly=True, help="The account's currency is not the reporting one.")
 
     @property
     def _table_query(self):
