@@ -19,6 +19,18 @@ FIGURES = {
 }
 
 
+def open_figure(row, figures):
+    """The list behind the figure named in the context (only the ``figures`` given), in the row's company."""
+    check_button(row, "finance_bridge_core.group_finance_user")
+    row.ensure_one()
+    figure = row.env.context.get("figure")
+    model, domain = figures.get(figure, (None, None))
+    if not model or model not in row.env:
+        return False
+    return {"type": "ir.actions.act_window", "name": row._fields[figure].string, "res_model": model,
+            "view_mode": "list,form", "domain": [("company_id", "=", row.company_id.id), *domain]}
+
+
 class FinanceOpsOverview(models.Model):
     _name = "finance.ops.overview"
     _description = "Finance Bridge operations overview"
@@ -56,14 +68,7 @@ class FinanceOpsOverview(models.Model):
 
     def action_open_figure(self):
         """Open the filtered list behind one figure of the overview."""
-        check_button(self, "finance_bridge_core.group_finance_user")
-        self.ensure_one()
-        figure = self.env.context.get("figure")
-        model, domain = FIGURES.get(figure, (None, None))
-        if not model or model not in self.env:
-            return False
-        return {"type": "ir.actions.act_window", "name": self._fields[figure].string, "res_model": model,
-                "view_mode": "list,form", "domain": [("company_id", "=", self.company_id.id), *domain]}
+        return open_figure(self, FIGURES)
 
     _base_query = """
             SELECT c.id AS id, c.id AS company_id,

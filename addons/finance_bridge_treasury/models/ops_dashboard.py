@@ -1,8 +1,15 @@
 """Operations dashboard: per connection and per company, computed by PostgreSQL on read."""
 from odoo import fields, models
 from odoo.addons.finance_bridge_core.models.button_access import check_button
+from odoo.addons.finance_bridge_core.models.ops_overview import FIGURES as OVERVIEW_FIGURES
+from odoo.addons.finance_bridge_core.models.ops_overview import open_figure
 
 from ..lib.ops_sql import CONNECTIONS_SQL, companies_sql
+
+FIGURES = {**OVERVIEW_FIGURES,
+           "outbox_queued": ("finance.outbox.message", [("state", "=", "queued")]),
+           "outbox_failed": ("finance.outbox.message", [("state", "=", "failed")]),
+           "exceptions_backlog": ("finance.status.event", [("state", "in", ("unmatched", "error"))])}
 
 
 class FinanceTreasuryOpsConnection(models.Model):
@@ -64,26 +71,6 @@ class FinanceTreasuryOpsCompany(models.Model):
     def _table_query(self):
         return companies_sql("risk.screening.hit" in self.env)
 
-    # figure -> (model, domain builder) for the links of the dashboard; the key comes from the view's
-    # context, so only these fixed domains can be opened.
-    _FIGURES = {
-        "connections_error": ("finance.bank.connection", lambda c: [("state", "=", "error")]),
-        "failed_runs_24h": ("finance.sync.run", lambda c: [("state", "=", "failed")]),
-        "outbox_queued": ("finance.outbox.message", lambda c: [("state", "=", "queued")]),
-        "outbox_failed": ("finance.outbox.message", lambda c: [("state", "=", "failed")]),
-        "dead_letters": ("finance.outbox.message", lambda c: [("state", "=", "dead")]),
-        "failed_imports": ("finance.file.import", lambda c: [("state", "=", "failed")]),
-        "exceptions_backlog": ("finance.status.event", lambda c: [("state", "in", ("unmatched", "error"))]),
-        "open_hits": ("risk.screening.hit", lambda c: [("state", "=", "open")]),
-    }
-
     def action_open_figure(self):
-        """Open the filtered list behind one figure of the tile."""
-        check_button(self, "finance_bridge_core.group_finance_user")
-        self.ensure_one()
-        model, domain = self._FIGURES.get(self.env.context.get("figure"), (None, None))
-        if not model or model not in self.env:
-            return False
-        return {"type": "ir.actions.act_window", "name": self._fields[self.env.context["figure"]].string,
-                "res_model": model, "view_mode": "list,form",
-                "domain": [("company_id", "=", self.company_id.id), *domain(self.company_id)]}
+        """Open the filtered list behind one figure of the tile (the overview's figures and the queues')."""
+        return open_figure(self, FIGURES)

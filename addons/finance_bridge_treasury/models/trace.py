@@ -101,28 +101,29 @@ class FinanceTreasuryTraceLine(models.TransientModel):
                 "view_mode": "form"}
 
 
+def trace_action(record, query_of):
+    """The Trace button of a record: check the press, then trace ``query_of(record)``."""
+    check_button(record, USER_GROUP)
+    record.ensure_one()
+    return record.env["finance.treasury.trace"]._open_for(query_of(record))
+
+
 class FinanceSyncRunTrace(models.Model):
     _inherit = "finance.sync.run"
 
     def action_treasury_trace(self):
-        check_button(self, USER_GROUP)
-        self.ensure_one()
-        return self.env["finance.treasury.trace"]._open_for(self.correlation_id)
+        return trace_action(self, lambda rec: rec.correlation_id)
 
 
 class FinanceOutboxMessageTrace(models.Model):
     _inherit = "finance.outbox.message"
 
     def action_treasury_trace(self):
-        check_button(self, USER_GROUP)
-        self.ensure_one()
-        return self.env["finance.treasury.trace"]._open_for(self.correlation_id)
+        return trace_action(self, lambda rec: rec.correlation_id)
 
 
 class FinanceStatusEventTrace(models.Model):
     _inherit = "finance.status.event"
 
     def action_treasury_trace(self):
-        check_button(self, USER_GROUP)
-        self.ensure_one()
-        return self.env["finance.treasury.trace"]._open_for(self.msg_id or self.end_to_end_id or self.uetr)
+        return trace_action(self, lambda rec: rec.msg_id or rec.end_to_end_id or rec.uetr)

@@ -104,7 +104,8 @@ class TestTreasuryMultiCompany(RpcAttackCase):
         self.assertTrue(run)
         created = self.call_kw("adv_user_a", "finance.treasury.trace", "create", [{"query": "corr-company-b"}])
         self.assertTrue(created.ok, created)
-        self.call_button_ok = self.call_kw("adv_user_a", "finance.treasury.trace", "action_trace", [[created.result]])
+        traced = self.call_kw("adv_user_a", "finance.treasury.trace", "action_trace", [[created.result]])
+        self.assertTrue(traced.ok, traced)
         lines = self.call_kw("adv_user_a", "finance.treasury.trace.line", "search_read",
                              [[("trace_id", "=", created.result)]], {"fields": ["res_model", "res_id"]})
         self.assertTrue(lines.ok, lines)
