@@ -27,14 +27,16 @@ class FinanceTreasuryDemo(models.AbstractModel):
                 self.env["res.bank"].create({"name": name, "bic": bic})
         specs = (("TRUSD", f"Harbour {foreign.name} operating", "GB33BUKB20201555555555", banks["Harbour Bank"],
                   foreign, 250000.00, False),
-                 ("TRSTL", "Northbank escrow (stale)", "DE89370400440532013000", banks["Northbank"],
+                 ("TRSTL", "Northbank escrow (stale)", "GB29NWBK60161331926819", banks["Northbank"],
                   company.currency_id, 42000.00, True))
         Journal = self.env["account.journal"]
         for code, name, iban, bank, currency, amount, stale in specs:
             journal = Journal.search([("code", "=", code), ("company_id", "=", company.id)], limit=1)
             if not journal:
-                partner_bank = self.env["res.partner.bank"].create({
-                    "acc_number": iban, "partner_id": company.partner_id.id, "bank_id": bank.id})
+                partner_bank = self.env["res.partner.bank"].search(
+                    [("sanitized_acc_number", "=", iban), ("partner_id", "=", company.partner_id.id)], limit=1) or \
+                    self.env["res.partner.bank"].create({
+                        "acc_number": iban, "partner_id": company.partner_id.id, "bank_id": bank.id})
                 journal = Journal.create({"name": name, "code": code, "type": "bank", "company_id": company.id,
                                           "bank_account_id": partner_bank.id,
                                           "currency_id": currency.id if currency != company.currency_id else False})
