@@ -1,6 +1,35 @@
 """Operations overview: one row per company, computed by PostgreSQL on read."""
 from odoo import fields, models
 
+from .button_access import check_button
+
+# figure -> (model, domain) behind each number of the overview; the key comes from the view's context,
+# so only these fixed lists can be opened (always within the row's company).
+FIGURES = {
+    "connections_active": ("finance.bank.connection", [("state", "=", "active")]),
+    "connections_error": ("finance.bank.connection", [("state", "=", "error")]),
+    "connections_expired": ("finance.bank.connection", [("state", "=", "expired")]),
+    "connections_draft": ("finance.bank.connection", [("state", "=", "draft")]),
+    "failed_runs_24h": ("finance.sync.run", [("state", "=", "failed")]),
+    "outbox_depth": ("finance.outbox.message", [("state", "in", ("queued", "failed", "sending"))]),
+    "dead_letters": ("finance.outbox.message", [("state", "=", "dead")]),
+    "unmatched_status_events": ("finance.status.event", [("state", "in", ("unmatched", "error"))]),
+    "failed_imports": ("finance.file.import", [("state", "=", "failed")]),
+    "open_hits": ("risk.screening.hit", [("state", "=", "open")]),
+}
+
+
+def open_figure(row, figures):
+    """The list behind the figure named in the context (only the ``figures`` given), in the row's company."""
+    check_button(row, "finance_bridge_core.group_finance_user")
+    row.ensure_one()
+    figure = row.env.context.get("figure")
+    model, domain = figures.get(figure, (None, None))
+    if not model or model not in row.env:
+        return False
+    return {"type": "ir.actions.act_window", "name": row._fields[figure].string, "res_model": model,
+            "view_mode": "list,form", "domain": [("company_id", "=", row.company_id.id), *domain]}
+
 
 class FinanceOpsOverview(models.Model):
     _name = "finance.ops.overview"
@@ -22,9 +51,26 @@ class FinanceOpsOverview(models.Model):
     outbox_oldest_age_minutes = fields.Integer(readonly=True, string="Oldest message age (min)")
     dead_letters = fields.Integer(readonly=True)
     unmatched_status_events = fields.Integer(readonly=True)
+    failed_imports = fields.Integer(readonly=True, string="Failed file imports")
+    open_hits = fields.Integer(readonly=True, string="Open screening hits",
+                               help="Counted when the screening addon is installed.")
 
-    # A query, not a view: nothing to create at install, so no ordering between tables.
-    _table_query = """
+    @property
+    def _table_query(self):
+        # A query, not a view: nothing to create at install, so no ordering between tables.
+        hits = ("(SELECT count(*) FROM risk_screening_hit h WHERE h.company_id = c.id AND h.state = 'open')"
+                if "risk.screening.hit" in self.env else "0")
+        return self._base_query.replace("FROM res_company c", f""",
+                   (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id
+                       AND f.state = 'failed') AS failed_imports,
+                   {hits} AS open_hits
+              FROM res_company c""")
+
+    def action_open_figure(self):
+        """Open the filtered list behind one figure of the overview."""
+        return open_figure(self, FIGURES)
+
+    _base_query = """
             SELECT c.id AS id, c.id AS company_id,
                    (SELECT count(*) FROM finance_bank_connection b WHERE b.company_id = c.id AND b.active
                        AND b.state = 'active') AS connections_active,

@@ -14,6 +14,7 @@ from . import (
     test_http_session,
     test_ingestion,
     test_json_statement_parser,
+    test_ops_overview,
     test_outbox,
     test_path_confinement,
     test_provider_registry,

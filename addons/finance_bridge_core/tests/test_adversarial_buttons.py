@@ -64,12 +64,12 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
     # ------------------------------------------------------------------ discovery
     @classmethod
     def _suite_buttons(cls):
-        """{(model, method): groups} for every <button type="object"> in the suite's views."""
+        """{(model, method): groups} for every <button type="object"> (and <a type="object">) in the suite's views."""
         modules = cls.env["ir.module.module"].search([("author", "=", "finance_bridge"), ("state", "=", "installed")])
         data = cls.env["ir.model.data"].search([("module", "in", modules.mapped("name")), ("model", "=", "ir.ui.view")])
         buttons = {}
         for view in cls.env["ir.ui.view"].browse(data.mapped("res_id")):
-            for button in etree.fromstring(view.arch_db).iter("button"):
+            for button in etree.fromstring(view.arch_db).iter("button", "a"):  # kanban links call methods too
                 if button.get("type") == "object":
                     buttons[(view.model, button.get("name"))] = button.get("groups")
         return buttons
@@ -145,7 +145,27 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             fx["risk.allowlist"] = list(env["risk.allowlist"].sudo().create({
                 "company_id": cls.company_a.id, "entry_id": env["risk.list.entry"].sudo().search([], limit=1).id,
                 "screened_name": "Quorvant Ixelby Trading", "name_hash": "ops", "reason": "fixture"}))
+        fx["finance.sync.run"] = list(env["finance.sync.run"].sudo().create({
+            "connection_id": conns[0].id, "correlation_id": f"ops-run-{cls.port}", "state": "failed"}))
+        fx["finance.ops.overview"] = list(env["finance.ops.overview"].browse(cls.company_a.id))
+        if "finance.treasury.cash.account" in env:
+            cls._treasury_fixtures(fx, conns)
         return fx
+
+    @classmethod
+    def _treasury_fixtures(cls, fx, conns):
+        """Rows of the treasury views (ids are connection, journal and company ids) and its records."""
+        env = cls.env
+        journal = next(c for c in conns if c.account_ids).account_ids[0].journal_id
+        fx["finance.treasury.ops.connection"] = list(env["finance.treasury.ops.connection"].browse(conns[0].id))
+        fx["finance.treasury.ops.company"] = list(env["finance.treasury.ops.company"].browse(cls.company_a.id))
+        fx["finance.treasury.cash.account"] = list(env["finance.treasury.cash.account"].browse(journal.id))
+        fx["finance.treasury.daily.balance"] = list(env["finance.treasury.daily.balance"].sudo().create({
+            "journal_id": journal.id, "company_id": cls.company_a.id, "currency_id": journal.company_id.currency_id.id,
+            "date": "2026-01-02", "closing_balance": 1, "source": "bank"}))
+        fx["finance.treasury.alert.rule"] = list(env["finance.treasury.alert.rule"].create({
+            "name": "Ops dead letters", "condition": "outbox_dead", "company_id": cls.company_a.id}))
+        fx["finance.treasury.metrics.config"] = list(env.ref("finance_bridge_treasury.metrics_config"))
 
     def _transient(self, model, login):
         """Wizards belong to whoever made them: one for this user if he may create it, else the admin's."""
@@ -166,6 +186,12 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             hits = self.fixtures["risk.screening.hit"]
             return [maker[model].create({"hit_ids": [(6, 0, [h.id for h in hits])], "decision": "false_positive",
                                          "reason": " "})]
+        if model == "finance.treasury.trace":
+            return [maker[model].create({"query": "no-such-correlation-id"})]
+        if model == "finance.treasury.trace.line":
+            trace = maker["finance.treasury.trace"].create({"query": "x"})
+            return [maker[model].create({"trace_id": trace.id, "kind": "Audit", "res_model": "finance.audit.event",
+                                         "res_id": self.fixtures["finance.audit.event"][0].id})]
         raise AssertionError(f"no broken wizard of {model}: add one to this test")
 
     def _records(self, model, login):
@@ -295,6 +321,15 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
 
     def test_queue_event_and_upload_buttons(self):
         self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event"})
+
+    def test_overview_figure_links(self):
+        self._walk({"finance.ops.overview"})
+
+    def test_treasury_buttons(self):
+        models = {m for m, _meth in self.buttons if m.startswith("finance.treasury.") or m == "finance.sync.run"}
+        if not models:
+            self.skipTest("finance_bridge_treasury is not installed")
+        self._walk(models)
 
     def test_screening_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("risk.") or m == "res.partner"}

@@ -1,0 +1,88 @@
+"""Set-based SQL of the operations dashboard, shared by the views, the alerts and the metrics."""
+
+NOW = "(now() AT TIME ZONE 'UTC')"
+
+# Connected accounts whose previous business day's statement has not arrived by the company's hour
+# (evaluated on business days only, Monday to Friday).
+MISSING_STATEMENTS_SQL = f"""
+    SELECT a.company_id, a.journal_id, a.connection_id
+      FROM finance_bank_connection_account a
+      JOIN finance_bank_connection k ON k.id = a.connection_id AND k.active AND k.state IN ('active', 'error')
+      JOIN res_company c ON c.id = a.company_id
+     WHERE extract(isodow FROM {NOW}) <= 5
+       AND extract(hour FROM {NOW}) + extract(minute FROM {NOW}) / 60.0
+           >= COALESCE(c.finance_treasury_statement_hour, 9)
+       AND COALESCE((SELECT max(s.date) FROM account_bank_statement s WHERE s.journal_id = a.journal_id),
+                    DATE '1900-01-01')
+           < ({NOW})::date - CASE extract(isodow FROM {NOW})::int WHEN 1 THEN 3 ELSE 1 END
+"""
+
+# Payment messages the bank got but never answered (no status event with their MsgId).
+UNACKNOWLEDGED_SQL = f"""
+    SELECT m.company_id, m.id AS message_id, m.connection_id
+      FROM finance_outbox_message m JOIN res_company c ON c.id = m.company_id
+     WHERE m.state = 'sent' AND left(m.message_type, 7) = 'payment'
+       AND m.sent_at < {NOW} - make_interval(hours => COALESCE(c.finance_treasury_ack_hours, 4))
+       AND NOT EXISTS (SELECT 1 FROM finance_status_event e WHERE e.msg_id = m.key AND e.company_id = m.company_id)
+"""
+
+CONNECTIONS_SQL = f"""
+    SELECT k.id, k.id AS connection_id, k.company_id, k.provider, k.state, k.last_success, k.next_run,
+           k.consecutive_failures, k.consent_expires_on, k.last_error,
+           CASE WHEN k.state = 'active' AND k.next_run < {NOW}
+                THEN (extract(epoch FROM {NOW} - k.next_run) / 60)::int ELSE 0 END AS lateness_minutes,
+           CASE WHEN k.consent_expires_on IS NOT NULL THEN k.consent_expires_on - ({NOW})::date END
+               AS consent_days_left,
+           (SELECT count(*) FROM finance_sync_run r WHERE r.connection_id = k.id AND r.state = 'failed'
+                AND r.started_at > {NOW} - interval '24 hours') AS failed_runs_24h,
+           (SELECT count(*) FROM ({MISSING_STATEMENTS_SQL}) ms WHERE ms.connection_id = k.id)
+               AS statements_missing
+      FROM finance_bank_connection k
+     WHERE k.active
+"""
+
+
+def companies_sql(with_hits: bool) -> str:
+    """One row per company: queues, business signals, technical vs business failures."""
+    hits = ("(SELECT count(*) FROM risk_screening_hit h WHERE h.company_id = c.id AND h.state = 'open')"
+            if with_hits else "0")
+    today = f"({NOW})::date"
+    return f"""
+    SELECT c.id, c.id AS company_id, x.*,
+           x.connections_error + x.failed_runs_24h + x.dead_letters + x.outbox_failed AS technical_failures,
+           x.statements_missing + x.payments_unacknowledged + x.exceptions_backlog AS business_failures
+      FROM res_company c, LATERAL (SELECT
+           (SELECT count(*) FROM finance_bank_connection k WHERE k.company_id = c.id AND k.active
+                AND k.state = 'error') AS connections_error,
+           (SELECT count(*) FROM finance_sync_run r WHERE r.company_id = c.id AND r.state = 'failed'
+                AND r.started_at > {NOW} - interval '24 hours') AS failed_runs_24h,
+           (SELECT count(*) FROM finance_outbox_message m WHERE m.company_id = c.id AND m.state = 'queued')
+               AS outbox_queued,
+           (SELECT count(*) FROM finance_outbox_message m WHERE m.company_id = c.id AND m.state = 'sending')
+               AS outbox_sending,
+           (SELECT count(*) FROM finance_outbox_message m WHERE m.company_id = c.id AND m.state = 'failed')
+               AS outbox_failed,
+           (SELECT count(*) FROM finance_outbox_message m WHERE m.company_id = c.id AND m.state = 'dead')
+               AS dead_letters,
+           COALESCE((SELECT (extract(epoch FROM {NOW} - min(m.create_date)) / 60)::int
+                       FROM finance_outbox_message m WHERE m.company_id = c.id
+                        AND m.state IN ('queued', 'sending', 'failed')), 0) AS outbox_oldest_minutes,
+           (SELECT count(*) FROM ({MISSING_STATEMENTS_SQL}) ms WHERE ms.company_id = c.id)
+               AS statements_missing,
+           (SELECT count(*) FROM ({UNACKNOWLEDGED_SQL}) ua WHERE ua.company_id = c.id)
+               AS payments_unacknowledged,
+           (SELECT count(*) FROM finance_status_event e WHERE e.company_id = c.id
+                AND e.state IN ('unmatched', 'error'))
+             + (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'failed')
+             + {hits} AS exceptions_backlog,
+           (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'failed')
+               AS failed_imports,
+           {hits} AS open_hits,
+           COALESCE((SELECT sum(r.lines_skipped) FROM finance_sync_run r WHERE r.company_id = c.id
+                       AND r.started_at::date = {today}), 0)
+             + COALESCE((SELECT sum(f.lines_skipped) FROM finance_file_import f WHERE f.company_id = c.id
+                           AND f.create_date::date = {today}), 0) AS duplicate_lines_today,
+           (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'duplicate'
+                AND f.create_date::date = {today}) AS duplicate_files_today
+      ) x
+    """

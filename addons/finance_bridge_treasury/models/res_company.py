@@ -1,0 +1,19 @@
+"""Per-company thresholds of the treasury and operations views."""
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    finance_treasury_stale_hours = fields.Integer(
+        string="Balance stale after (hours)", default=26,
+        help="An account whose last balance is older than this (or than its connection's interval, "
+             "whichever is longer) is shown as stale.")
+    finance_treasury_statement_hour = fields.Float(
+        string="Statements expected by (hour, UTC)", default=9.0,
+        help="On business days (Monday to Friday) each connected account should have received the "
+             "previous business day's statement by this hour.")
+    finance_treasury_ack_hours = fields.Integer(
+        string="Acknowledgement expected within (hours)", default=4,
+        help="A payment message sent to the bank without any status event after this many hours is "
+             "reported as unacknowledged.")
