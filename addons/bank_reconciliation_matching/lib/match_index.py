@@ -40,6 +40,7 @@ class MatchIndex:
 
     def __init__(self, items, partner_by_iban=None, min_key_length=5):
         self.items = {}
+        self.order = {}                 # item id -> position (oldest first)
         self.residual = {}
         self.by_structured = defaultdict(list)
         self.by_text = defaultdict(list)
@@ -53,6 +54,7 @@ class MatchIndex:
             self.add(item)
 
     def add(self, item):
+        self.order.setdefault(item.id, len(self.order))
         self.items[item.id] = item
         self.residual[item.id] = item.amount
         if item.reference:

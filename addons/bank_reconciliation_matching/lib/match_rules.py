@@ -72,7 +72,7 @@ class StructuredReferenceRule:
             if hit:
                 ids.extend(hit)
                 refs.append(token)
-        ids = list(dict.fromkeys(ids))
+        ids = sorted(set(ids), key=index.order.get)
         if not ids:
             return []
         why = "structured reference " + ", ".join(refs)
@@ -91,12 +91,12 @@ class FreeTextRule:
     def candidates(self, line, index, config):
         keys = text_ngrams(line.text)
         ids, refs = [], []
-        for key in sorted(keys, key=len, reverse=True):
+        for key in sorted(keys, key=lambda k: (-len(k), k)):
             hit = index.open_ids(index.by_text.get(key, ()))
             if hit and not any(key in longer for longer in refs):
                 ids.extend(hit)
                 refs.append(key)
-        ids = list(dict.fromkeys(ids))
+        ids = sorted(set(ids), key=index.order.get)
         if not ids or len(ids) > 20:
             return []
         partner, _source = index.partner_of(line)
