@@ -32,6 +32,8 @@ class FinanceReconcileMatcher(models.AbstractModel):
         """Open receivable/payable items of posted entries and outstanding payment items.
 
         ``since_id``: only journal items created after it (incremental matching)."""
+        for model in ("account.move", "account.move.line", "account.account", "res.currency"):
+            self.env[model].flush_model()
         rows = self.env.execute_query_dict(SQL("""
             SELECT aml.id, aml.partner_id, aml.amount_residual_currency AS residual, cur.name AS currency,
                    move.name AS move_name, move.payment_reference, move.ref, aml.payment_id
@@ -72,6 +74,8 @@ class FinanceReconcileMatcher(models.AbstractModel):
 
     @api.model
     def _partners_by_iban(self, company):
+        self.env["res.partner.bank"].flush_model()
+        self.env["res.partner"].flush_model(["company_id"])
         rows = self.env.execute_query(SQL("""
             SELECT bank.sanitized_acc_number, bank.partner_id FROM res_partner_bank bank
               JOIN res_partner partner ON partner.id = bank.partner_id

@@ -17,6 +17,7 @@ class FinanceReconcileWriter(models.AbstractModel):
     @api.model
     def _counterpart_vals(self, st_line, aml, amount):
         """Values of the item settling ``amount`` (aml currency, bank sign) of ``aml``."""
+        amount = aml.currency_id.round(float(amount))   # Odoo's amounts are floats rounded to the currency
         residual_currency = aml.amount_residual_currency
         if aml.currency_id.compare_amounts(amount, residual_currency) == 0:
             balance = aml.amount_residual

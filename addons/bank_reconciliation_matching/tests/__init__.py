@@ -1,1 +1,4 @@
-from . import test_matching_engine
+from . import (
+    test_matching_engine,
+    test_reconciliation,
+)

@@ -53,7 +53,9 @@ class FinanceReconcileManual(models.TransientModel):
             residual = Decimal(str(aml.amount_residual_currency))
             if not remaining or (residual > 0) != (remaining > 0):
                 continue
-            part = residual if abs(residual) <= abs(remaining) else remaining
+            # With a rule or an account for the rest, every picked item is settled in full.
+            full = self.rule_id or self.writeoff_account_id
+            part = residual if full or abs(residual) <= abs(remaining) else remaining
             allocations.append((aml.id, part))
             remaining -= part
         Suggestion = self.env["finance.reconcile.suggestion"].sudo()
