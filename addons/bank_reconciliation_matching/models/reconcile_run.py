@@ -7,6 +7,8 @@ from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 
 _logger = logging.getLogger(__name__)
 
+BACKGROUND_FROM = 2000    # lines of one import: above this, matching runs in the background
+
 CHUNK = 2000
 
 
@@ -34,12 +36,13 @@ class FinanceReconcileRun(models.Model):
     @api.model
     @decides
     def _start(self, journal, first_line_id):
-        from .statement_ingestion import BACKGROUND_FROM
+        background_from = int(self.env["ir.config_parameter"].sudo().get_param(
+            "bank_reconciliation_matching.background_from", BACKGROUND_FROM))
         run = self.create({"journal_id": journal.id, "first_line_id": first_line_id})
         total = self.env["account.bank.statement.line"].sudo().search_count(
             [("journal_id", "=", journal.id), ("id", ">", first_line_id)])
         run.lines_total = total
-        if total <= BACKGROUND_FROM:
+        if total <= background_from:
             run._step(limit=None)
         else:
             cron = self.env.ref("bank_reconciliation_matching.ir_cron_reconcile_runs", raise_if_not_found=False)

@@ -2,8 +2,6 @@
 background through a progress record (large ones)."""
 from odoo import api, models
 
-BACKGROUND_FROM = 2000    # lines: above this, matching runs in the background
-
 
 class FinanceStatementIngestion(models.AbstractModel):
     _inherit = "finance.statement.ingestion"

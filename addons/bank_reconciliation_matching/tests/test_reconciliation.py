@@ -173,14 +173,14 @@ class TestReconciliation(ReconcileCase):
     def test_reset_restores_the_line_as_imported(self):
         inv = self.invoice(100.0, reference=RF)
         line = self.bank_line(100.0, label=RF)
-        before = sorted(line.move_id.line_ids.mapped(lambda l: (l.account_id.id, l.balance, l.amount_currency,
-                                                                 l.partner_id.id, l.currency_id.id)))
+        before = sorted(line.move_id.line_ids.mapped(lambda a: (a.account_id.id, a.balance, a.amount_currency,
+                                                                 a.partner_id.id, a.currency_id.id)))
         self.Matcher._match(line)
         self.best(line).action_accept()
         self.assertEqual(inv.payment_state, "paid")
         line.action_finance_reset()
-        after = sorted(line.move_id.line_ids.mapped(lambda l: (l.account_id.id, l.balance, l.amount_currency,
-                                                                l.partner_id.id, l.currency_id.id)))
+        after = sorted(line.move_id.line_ids.mapped(lambda a: (a.account_id.id, a.balance, a.amount_currency,
+                                                                a.partner_id.id, a.currency_id.id)))
         self.assertEqual(before, after)
         self.assertFalse(line.is_reconciled)
         self.assertEqual(inv.payment_state, "not_paid")
