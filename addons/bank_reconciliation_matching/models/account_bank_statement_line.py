@@ -43,7 +43,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_finance_accept_best(self):
         """Accept each line's best suggestion."""
-        check_button(self, RECONCILE_GROUP, "write")
+        check_button(self, RECONCILE_GROUP)
         for line in self:
             best = line.finance_suggestion_ids.filtered(lambda s: s.state == "suggested")[:1]
             if not best:
@@ -53,7 +53,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_finance_match(self):
         """Match these lines again (suggestions only, never automatic)."""
-        check_button(self, RECONCILE_GROUP, "write")
+        check_button(self, RECONCILE_GROUP)
         counts = self.env["finance.reconcile.matcher"]._match(self, auto=False)
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"message": self.env["finance.reconcile.matcher"]._explain_counts(counts), "type": "info"}}
@@ -61,7 +61,7 @@ class AccountBankStatementLine(models.Model):
     @decides
     def action_finance_reset(self):
         """Undo the reconciliation: the line is back as imported, its suggestions are recomputed."""
-        check_button(self, RECONCILE_GROUP, "write")
+        check_button(self, RECONCILE_GROUP)
         for line in self:
             if not line._seek_for_lines()[2]:
                 raise UserError(_("Line %(line)s is not reconciled: there is nothing to reset.",

@@ -6,7 +6,8 @@ from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.exceptions import UserError
 
-RECONCILE_GROUP = "account.group_account_user"
+# In Community, "Invoicing: Administrator" is the accounting role (group_account_user is not implied).
+RECONCILE_GROUP = "account.group_account_manager"
 RULES = [("own_payment", "Own payment (EndToEndId / UETR / batch)"),
          ("structured_reference", "Structured reference"),
          ("free_text", "Reference in remittance text"),
@@ -96,7 +97,7 @@ class FinanceReconcileSuggestion(models.Model):
             line = suggestion.statement_line_id
             if suggestion.state != "suggested" or line.is_reconciled:
                 raise UserError(_("Suggestion for %(line)s: the line is already reconciled.", line=line.display_name))
-            line.check_access("write")
+            line.check_access("read")   # the button group is the authorisation (see RECONCILE_GROUP)
             allocations = [(int(a), Decimal(b)) for a, b in suggestion.allocations or []]
             suggestion.sudo()._reconcile_line(line, allocations, suggestion.difference_kind,
                                               suggestion.user_rule_id.id)

@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_reconcile,
     test_compare_manual,
     test_import_matching,
     test_matching_engine,

@@ -41,7 +41,7 @@ class FinanceReconcileManual(models.TransientModel):
         check_button(self, RECONCILE_GROUP)
         self.ensure_one()
         line = self.statement_line_id
-        line.check_access("write")
+        line.check_access("read")   # the button group is the authorisation (see RECONCILE_GROUP)
         self.move_line_ids.check_access("read")
         if not self.move_line_ids and not self.rule_id and not self.writeoff_account_id:
             raise UserError(_("Pick open items, a rule or an account for line %s.", line.display_name))
