@@ -1,8 +1,7 @@
 """Adversarial: reconciliation decisions over real JSON-RPC, as users of both companies."""
 from odoo import Command
-from odoo.tests.common import tagged
-
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
+from odoo.tests.common import tagged
 
 RF = "RF18 5390 0754 7034"
 
