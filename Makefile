@@ -15,7 +15,8 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples
+.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
+	matching-eval
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
@@ -25,6 +26,7 @@ help:
 	@echo "make wheels  - build odoo-addon-<name> wheels into dist/"
 	@echo "make bench   - benchmarks on a throw-away database (prints figures and ratios)"
 	@echo "make screening-eval - recall / false hits / speed of the sanctions matcher"
+	@echo "make matching-eval - precision / recall / automation rate of the bank matching engine"
 
 check-odoo:
 	@$(PYTHON) -c 'import odoo.release' 2>/dev/null || { \
@@ -87,6 +89,9 @@ check-samples: $(TEMPLATE_DB)-exists
 
 screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
+
+matching-eval: check-odoo
+	@$(PYTHON) tests/matching_eval.py
 
 bench: $(TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \

@@ -101,7 +101,8 @@ class FreeTextRule:
             return []
         partner, _source = index.partner_of(line)
         found = []
-        cand = _candidate(self.name, 98 if partner else 93, line, index, config, ids,
+        # Without a partner to confirm it, only an exact amount reaches the default threshold.
+        cand = _candidate(self.name, 98 if partner else 96, line, index, config, ids,
                           "reference " + ", ".join(refs) + " in the remittance text", references=refs)
         if cand:
             found.append(cand)
@@ -192,10 +193,10 @@ class UserRuleSet:
 
     def candidates(self, line, index, config):
         found = []
-        text = (line.text or "").upper()
+        text = "".join((line.text or "").upper().split())     # spaces and line breaks do not count
         partner, _source = index.partner_of(line)
         for rule in self.rules:
-            if rule.label_contains and rule.label_contains.upper() not in text:
+            if rule.label_contains and "".join(rule.label_contains.upper().split()) not in text:
                 continue
             if rule.partner_id and rule.partner_id != partner:
                 continue
