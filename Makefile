@@ -95,7 +95,8 @@ matching-eval: check-odoo
 
 bench: $(TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB"; } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
