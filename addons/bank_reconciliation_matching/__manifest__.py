@@ -18,5 +18,8 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["bank_reconciliation_matching/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

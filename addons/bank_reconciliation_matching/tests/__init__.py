@@ -4,4 +4,5 @@ from . import (
     test_import_matching,
     test_matching_engine,
     test_reconciliation,
+    test_tour,
 )
