@@ -21,6 +21,7 @@ class BankLine:
     end_to_end_id: str | None = None
     uetr: str | None = None
     batch_ids: tuple = ()                   # MsgId / PmtInfId of a batch booked as one line
+    batch_end_to_end_ids: tuple = ()        # EndToEndIds of the transactions of a batch booked as one line
     charges: Decimal = Decimal(0)           # bank charges deducted (camt Chrgs), positive
     foreign_amount: Decimal | None = None
     foreign_currency: str | None = None

@@ -46,6 +46,16 @@ class OwnPaymentRule:
                                   f"{index.items[ids[0]].name}", references=(key,))
                 if cand:
                     found.append(cand)
+        if line.batch_end_to_end_ids:
+            ids = []
+            for e2e in line.batch_end_to_end_ids:
+                ids.extend(index.open_ids(index.by_e2e.get((e2e or "").strip().upper(), ())))
+            ids = list(dict.fromkeys(ids))
+            cand = ids and _candidate(self.name, 99, line, index, config, ids,
+                                      f"batch of {len(line.batch_end_to_end_ids)} transactions booked as one line "
+                                      f"({len(ids)} of our payments by EndToEndId)")
+            if cand and cand.difference_kind not in ("partial", "overpaid"):
+                found.append(cand)
         for batch in line.batch_ids:
             ids = index.open_ids(index.by_batch.get(batch.strip().upper(), ()))
             if ids:

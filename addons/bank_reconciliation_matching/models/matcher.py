@@ -8,6 +8,7 @@ import logging
 from decimal import Decimal
 
 from odoo import _, api, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.match_dto import BankLine, MatchConfig, OpenItem, UserRule
@@ -113,13 +114,19 @@ class FinanceReconcileMatcher(models.AbstractModel):
             foreign = self.env["res.currency"].browse(row["foreign_currency_id"]).name \
                 if row["foreign_currency_id"] else None
             text = " ".join(dict.fromkeys(filter(None, (row["payment_ref"], details.get("remittance_unstructured")))))
-            batch = tuple(filter(None, (raw.get("msg_id"), raw.get("pmt_inf_id"))))
-            charges = _dec(raw.get("charges")) if raw.get("charges") else Decimal(0)
+            # Keys as the camt adapter keeps them (raw.ref_MsgId, raw.batch, raw.charges: a list).
+            batch = tuple(filter(None, (raw.get("ref_MsgId") or raw.get("msg_id"),
+                                        raw.get("ref_PmtInfId") or raw.get("pmt_inf_id"))))
+            batch_e2e = tuple(filter(None, (tx.get("EndToEndId") for tx in raw.get("batch") or ()
+                                            if isinstance(tx, dict))))
+            charges = raw.get("charges") or ()
+            charges = sum((abs(_dec(c)) for c in ([charges] if isinstance(charges, (str, int, float)) else charges)
+                           if c not in (None, "")), Decimal(0))
             result.append(BankLine(
                 id=row["id"], amount=_dec(row["amount"]), currency=currency, partner_id=row["partner_id"] or None,
                 counterparty_iban=row["account_number"], counterparty_name=row["partner_name"], text=text,
                 structured_ref=details.get("remittance_structured"), end_to_end_id=details.get("end_to_end_id"),
-                uetr=details.get("uetr"), batch_ids=batch, charges=abs(charges),
+                uetr=details.get("uetr"), batch_ids=batch, batch_end_to_end_ids=batch_e2e, charges=charges,
                 foreign_amount=_dec(row["amount_currency"]) if foreign else None, foreign_currency=foreign,
                 journal_id=row["journal_id"]))
         return result
@@ -153,13 +160,24 @@ class FinanceReconcileMatcher(models.AbstractModel):
             results = engine.match(self._bank_lines(lines), thresholds=thresholds)
             self._store(lines, results, keep_existing=bool(since_id))
             for res in results:
-                if res.decision == "auto":
-                    line = lines.browse(res.line_id)
-                    self.env["finance.reconcile.suggestion"]._apply_candidate(line, res.best, automatic=True)
+                if res.decision == "auto" and self._apply_safely(lines.browse(res.line_id), res.best):
                     counts["auto"] += 1
                 else:
                     counts["suggested" if res.candidates else "unmatched"] += 1
         return counts
+
+    @api.model
+    def _apply_safely(self, line, candidate):
+        """Reconcile automatically; a refusal (an item reconciled meanwhile, an account missing)
+        leaves the line with its suggestion instead of failing the import that triggered the run."""
+        try:
+            with self.env.cr.savepoint():
+                self.env["finance.reconcile.suggestion"]._apply_candidate(line, candidate, automatic=True)
+            return True
+        except (UserError, ValidationError) as exc:
+            _logger.warning("statement line %s not reconciled automatically: %s", line.id, exc)
+            self.env.invalidate_all()
+            return False
 
     @api.model
     def _store(self, lines, results, keep_existing=False):

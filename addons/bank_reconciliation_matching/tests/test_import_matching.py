@@ -52,3 +52,17 @@ class TestImportMatching(ReconcileCase):
         self.env["finance.reconcile.run"].with_context(finance_no_commit=True)._cron_process()
         self.assertEqual((run.state, run.lines_done, run.lines_auto), ("done", 2, 1))
         self.assertEqual(inv.payment_state, "paid")
+
+    def test_a_refused_automatic_reconciliation_does_not_fail_the_import(self):
+        """Charges without any charges / write-off account: the line keeps its suggestion."""
+        self.company.write({"finance_charges_account_id": False, "finance_writeoff_account_id": False})
+        self.journal.finance_auto_reconcile = True
+        bill = self.invoice(50.0, move_type="in_invoice")
+        stmt = self.statement(self.dto("-52.00", "c1", label=bill.name, raw={"charges": ["2.00"]},
+                                       counterparty_iban=self.customer_iban))
+        counts = self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.assertEqual(counts["lines_created"], 1)
+        line = self.lines()
+        self.assertFalse(line.is_reconciled)
+        self.assertEqual(self.best(line).difference_kind, "charges")
+        self.assertEqual(bill.payment_state, "not_paid")

@@ -66,6 +66,12 @@ class TestOwnPaymentRule(unittest.TestCase):
         [cand] = run(OwnPaymentRule(), line(10, "-102.50", uetr=uetr.upper(), charges=D("2.50")), items)
         self.assertEqual((cand.difference_kind, cand.difference), ("charges", D("-2.50")))
 
+    def test_batch_listed_by_end_to_end_ids(self):
+        items = [item(i, "-40.00", partner=i, kind="own_payment", end_to_end_id=f"E-{i}") for i in (1, 2, 3)]
+        [cand] = run(OwnPaymentRule(), line(10, "-80.00", batch_end_to_end_ids=("E-1", "E-3")), items)
+        self.assertEqual((cand.item_ids, cand.score), ((1, 3), 99))
+        self.assertEqual(run(OwnPaymentRule(), line(11, "-70.00", batch_end_to_end_ids=("E-1", "E-3")), items), [])
+
     def test_batch_booked_as_one_line(self):
         items = [item(i, "-100.00", partner=i, kind="own_payment", batch_ids=("MSG-7", "PMT-7")) for i in (1, 2, 3)]
         items.append(item(4, "-100.00", kind="own_payment", batch_ids=("MSG-8",)))

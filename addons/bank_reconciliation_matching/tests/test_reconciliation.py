@@ -91,7 +91,7 @@ class TestReconciliation(ReconcileCase):
     def test_bank_charges_from_camt(self):
         bill = self.invoice(200.0, move_type="in_invoice")
         line = self.bank_line(-212.0, label=f"{bill.name}", partner=self.customer,
-                              details={"raw": {"charges": "12.00"}})
+                              details={"raw": {"charges": ["12.00"]}})
         self.Matcher._match(line)
         self.assertEqual(self.best(line).difference_kind, "charges")
         self.best(line).action_accept()
