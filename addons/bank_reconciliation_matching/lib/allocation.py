@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 # Score penalties by outcome (a partial settlement is normal; an overpayment needs a human).
-PENALTY = {"": 0, "partial": 3, "charges": 2, "writeoff": 3, "overpaid": 25}
+PENALTY = {"": 0, "partial": 3, "charges": 1, "writeoff": 3, "overpaid": 25}
 
 
 def allocate(line, item_ids, index, config):
