@@ -21,7 +21,8 @@ WRITER_TESTS := addons/finance_bridge_core/tests/test_statement_line_writer.py \
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples
+.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
+	matching-eval
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
@@ -31,6 +32,7 @@ help:
 	@echo "make wheels  - build odoo-addon-<name> wheels into dist/"
 	@echo "make bench   - benchmarks on a throw-away database (prints figures and ratios)"
 	@echo "make screening-eval - recall / false hits / speed of the sanctions matcher"
+	@echo "make matching-eval - precision / recall / automation rate of the bank matching engine"
 
 check-odoo:
 	@$(PYTHON) -c 'import odoo.release' 2>/dev/null || { \
@@ -116,12 +118,16 @@ check-samples: $(TEMPLATE_DB)-exists
 screening-eval: check-odoo
 	@$(PYTHON) tests/screening_eval.py --data $(SHARED_DATA)/sanctions
 
+matching-eval: check-odoo
+	@$(PYTHON) tests/matching_eval.py
+
 # The statement import ratio is measured twice: on the account template (with the large job and
 # pain.001), then on the extra template ("bench import_ratio_extra_modules=<ratio>").
 bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES) && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_treasury.py -d "$$TEST_DB" --lines $(BENCH_POSITION_LINES); } \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_treasury.py -d "$$TEST_DB" --lines $(BENCH_POSITION_LINES) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB"; } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 	@echo "statement import on a database with $(EXTRA_MODULES):"
 	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \

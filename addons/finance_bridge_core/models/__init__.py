@@ -19,6 +19,7 @@ from . import (
     ops_overview,
     outbox_message,
     outbox_source,
+    reconciliation_hooks,
     res_company,
     res_config_settings,
     screening,

@@ -19,11 +19,21 @@ from .rpc_case import ROLE_GROUPS, RpcAttackCase
 
 GUARD_MARK = "can only be changed through the actions that check the rules"
 
+def _sample_reconcile_suggestion(builder):
+    """A suggestion needs a statement line of a bank journal (bank_reconciliation_matching)."""
+    journal = builder.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", builder.company.id)],
+                                                    limit=1)
+    line = builder.env["account.bank.statement.line"].create({
+        "journal_id": journal.id, "payment_ref": "walker sample", "amount": 1.0, "date": "2026-01-05"})
+    return builder.env["finance.reconcile.suggestion"].create({"statement_line_id": line.id, "rule": "manual"})
+
+
 # Models the generic builder cannot make: model -> callable(builder) -> record. A model of a later addon
 # that the generic builder fails on makes test_every_model_gets_a_sample fail until it is listed here.
 SAMPLE_RECORDS = {
     "finance.audit.event": lambda b: b.env["finance.audit.event"]._log("test.sample", summary="walker sample",
                                                                        company=b.company),
+    "finance.reconcile.suggestion": _sample_reconcile_suggestion,
 }
 # Models whose own create() refuses clients before the guard does: model -> words of that refusal.
 OWN_CREATE_REFUSAL = {"finance.audit.event": "written by the system only"}

@@ -150,6 +150,8 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         fx["finance.ops.overview"] = list(env["finance.ops.overview"].browse(cls.company_a.id))
         if "finance.treasury.cash.account" in env:
             cls._treasury_fixtures(fx, conns)
+        if "finance.reconcile.suggestion" in env:
+            cls._reconcile_fixtures(fx)
         return fx
 
     @classmethod
@@ -167,6 +169,23 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             "name": "Ops dead letters", "condition": "outbox_dead", "company_id": cls.company_a.id}))
         fx["finance.treasury.metrics.config"] = list(env.ref("finance_bridge_treasury.metrics_config"))
 
+    @classmethod
+    def _reconcile_fixtures(cls, fx):
+        """bank_reconciliation_matching: a journal, a bare line, a line whose suggestion points to a
+        journal item that no longer exists."""
+        env = cls.env
+        journal = env["account.journal"].create({"name": "Ops Recon Bank", "code": f"OR{cls.port % 1000}",
+                                                 "type": "bank", "company_id": cls.company_a.id})
+        Line = env["account.bank.statement.line"]
+        bare = Line.create({"journal_id": journal.id, "payment_ref": "ops bare", "amount": 5.0, "date": "2026-01-05"})
+        stale = Line.create({"journal_id": journal.id, "payment_ref": "ops stale", "amount": 6.0, "date": "2026-01-05"})
+        suggestion = env["finance.reconcile.suggestion"].sudo().create({
+            "statement_line_id": stale.id, "rule": "manual", "rank": 1, "score": 99,
+            "allocations": [[2_000_000_000, "6.00"]]})
+        fx["account.journal"] = [journal]
+        fx["account.bank.statement.line"] = [bare, stale]
+        fx["finance.reconcile.suggestion"] = [suggestion]
+
     def _transient(self, model, login):
         """Wizards belong to whoever made them: one for this user if he may create it, else the admin's."""
         user = self.env["res.users"].search([("login", "=", login)])
@@ -182,6 +201,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                                          "filename": "junk.csv"}),
                     maker[model].create({"source_id": source.id, "file": base64.b64encode(b""),
                                          "filename": "empty.csv"})]
+        if model == "finance.reconcile.manual":
+            return [maker[model].create({"statement_line_id": self.fixtures["account.bank.statement.line"][0].id})]
+        if model == "finance.reconcile.accept.all":
+            return [maker[model].create({"journal_id": self.fixtures["account.journal"][0].id, "min_score": 0})]
         if model == "risk.hit.review":
             hits = self.fixtures["risk.screening.hit"]
             return [maker[model].create({"hit_ids": [(6, 0, [h.id for h in hits])], "decision": "false_positive",
@@ -365,3 +388,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         conn.with_context(allowed_company_ids=self.company_a.ids)._technical()._run_sync(trigger="cron")
         cron_run = conn.sync_run_ids.sorted("id")[-1]
         self.assertEqual(cron_run.error, manual.error)
+
+    def test_reconciliation_buttons(self):
+        models = {m for m, _meth in self.buttons if m.startswith("finance.reconcile") or m in (
+            "account.journal", "account.bank.statement.line")}
+        if models:
+            self._walk(models)

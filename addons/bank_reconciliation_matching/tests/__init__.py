@@ -1,0 +1,9 @@
+from . import (
+    test_adversarial_reconcile,
+    test_camt_matching,
+    test_compare_manual,
+    test_import_matching,
+    test_matching_engine,
+    test_reconciliation,
+    test_tour,
+)

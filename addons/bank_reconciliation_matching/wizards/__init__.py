@@ -1,0 +1,1 @@
+from . import reconcile_accept_all, reconcile_manual
