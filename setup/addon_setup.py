@@ -22,13 +22,13 @@ def requirement_ranges(requirements_file):
     """Name -> full specifier from the runtime part of requirements.txt (up to the "# Tests" line),
     so a wheel asks for the same version ranges the suite is tested with."""
     ranges = {}
-    for line in requirements_file.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# Tests"):
+    for raw in requirements_file.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("# Tests"):
             break
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
-            ranges[re.sub(r"[-_.]+", "-", name).lower()] = line
+        spec = raw.split("#", 1)[0].strip()
+        if spec:
+            name = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]
+            ranges[re.sub(r"[-_.]+", "-", name).lower()] = spec
     return ranges
 
 
@@ -62,8 +62,9 @@ def setup_addon(setup_file):
         url=manifest.get("website"),
         python_requires=">=3.10",
         # The addon's tests stay in the repository: an installed addon carries no test code.
-        packages=setuptools.find_namespace_packages(include=[f"odoo.addons.{name}", f"odoo.addons.{name}.*"],
-                                                    exclude=[f"odoo.addons.{name}.tests", f"odoo.addons.{name}.tests.*"]),
+        packages=setuptools.find_namespace_packages(
+            include=[f"odoo.addons.{name}", f"odoo.addons.{name}.*"],
+            exclude=[f"odoo.addons.{name}.tests", f"odoo.addons.{name}.tests.*"]),
         package_data={f"odoo.addons.{name}": ["**/*"]},
         exclude_package_data={f"odoo.addons.{name}": ["tests/*", "tests/**/*"]},
         install_requires=requires,

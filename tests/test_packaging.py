@@ -76,11 +76,11 @@ class TestPackaging(unittest.TestCase):
     def _assert_requirement_ranges(self, addon, requires):
         """Each Python dependency of the manifest is required with the range requirements.txt has."""
         wanted = {}
-        for line in (ROOT / "requirements.txt").read_text().split("# Tests")[0].splitlines():
-            line = line.split("#")[0].strip()
-            if line:
-                name = re.split(r"[<>=!~ ]", line, maxsplit=1)[0]
-                wanted[name.lower()] = set(re.findall(r"[<>=!~]=?[^,<>=!~ ]+", line))
+        for raw in (ROOT / "requirements.txt").read_text().split("# Tests")[0].splitlines():
+            spec = raw.split("#")[0].strip()
+            if spec:
+                name = re.split(r"[<>=!~ ]", spec, maxsplit=1)[0]
+                wanted[name.lower()] = set(re.findall(r"[<>=!~]=?[^,<>=!~ ]+", spec))
         manifest = ast.literal_eval((addon / "__manifest__.py").read_text())
         for dep in manifest.get("external_dependencies", {}).get("python", []):
             found = [r for r in requires if re.split(r"[<>=!~ ;]", r, maxsplit=1)[0].lower() == dep.lower()]
