@@ -1,8 +1,11 @@
 """The demo of `make run`: journals with IBANs and a folder connection whose Sync now imports lines."""
 import shutil
 import tempfile
+from datetime import timedelta
 
 from scenario_case import ScenarioCase
+
+from odoo import fields
 
 
 class TestDemoSync(ScenarioCase):
@@ -14,6 +17,10 @@ class TestDemoSync(ScenarioCase):
         self.assertEqual(len(journals), 2)
         self.assertTrue(all(j.bank_account_id.acc_number.startswith("DE") for j in journals))
         self.assertEqual(connection.state, "active")
+        # The README's promise: the scheduler does not take the demo before the user presses Sync now.
+        self.assertGreater(connection.next_run, fields.Datetime.now() + timedelta(minutes=59))
+        self.assertNotIn(connection, self.env["finance.bank.connection"].search(
+            [("state", "=", "active"), ("next_run", "<=", fields.Datetime.now())]))
         action = connection.action_sync_now()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         lines = self.env["account.bank.statement.line"].search([("journal_id", "in", journals.ids)])

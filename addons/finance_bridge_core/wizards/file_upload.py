@@ -67,4 +67,4 @@ class FinanceFileUpload(models.TransientModel):
             events=sum(records.mapped("status_events")))})
         self.attachment_ids.unlink()
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new"}
+                "name": _("Upload results"), "views": [(False, "form")], "target": "new"}
