@@ -79,7 +79,7 @@ class TestNewcomerTour(HttpCase):
                             cookies={"fb_newcomer_sample": str(attachment.id)})
 
         self.assertEqual(saved, sorted(saved))
-        self.assertEqual(len(saved), 11, saved)
+        self.assertEqual(len(saved), 12, saved)
         for name in saved:
             self.assertGreater((SHOT_DIR / f"{name}.png").stat().st_size, 5_000, name)
         lines = self.env["account.bank.statement.line"].search([("journal_id.code", "in", ("FBDE1", "FBDE2"))])

@@ -85,5 +85,13 @@ registry.category("web_tour.tours").add("finance_bridge_newcomer", {
             run: "click",
         },
         ...shot("11_imported_file", '.o_form_view div[name="statement_ids"]'),
+        {
+            content: "Open admin's user form",
+            trigger: "body",
+            run: "goToUrl /odoo/action-base.action_res_users/2",
+            expectUnloadPage: true,
+        },
+        { content: "Access rights", trigger: '.o_notebook a:contains("Access Rights")', run: "click" },
+        ...shot("12_user_roles", '.o_notebook .tab-pane.active:contains("Payment Preparation")'),
     ],
 });
