@@ -22,7 +22,7 @@ SAMPLE_IBAN = "GB33BUKB20201555555555"  # the sample's own account: a journal is
 
 def sample_camt053(currency):
     """A camt.053 with two entries carrying EndToEndId, AcctSvcrRef, UETR and remittance information."""
-    from odoo.addons.bank_adapter_iso20022.tests import samples  # noqa: PLC0415 - adapter tests' own writer
+    from odoo.addons.bank_adapter_iso20022.tests import samples
     entries = samples.entry("250.00", "CRDT", ref="ACSR-NEWCOMER-1", txs=samples.tx(
         ind="CRDT", e2e="E2E-NEWCOMER-1", name="Blue Harbor Logistics BV", iban="NL91ABNA0417164300",
         ustrd="Invoice INV/2026/0042", uetr="3b5f4c9e-8d2a-4f6b-9c1e-7a2d5e8f0b13"))
@@ -58,7 +58,7 @@ class TestNewcomerTour(HttpCase):
         saved = []
         original = ChromeBrowser._handle_console
 
-        def handle_console(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP's name
+        def handle_console(browser, type, args=None, stackTrace=None, **kw):
             text = args and str(args[0].get("value", ""))
             if text and text.startswith("FB_SHOT "):
                 name = text.split(" ", 1)[1]
