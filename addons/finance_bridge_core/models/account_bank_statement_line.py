@@ -1,8 +1,6 @@
-import json
-
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
+
+from ..lib.readable import key_value_table
 
 # Bank references kept in transaction_details by the import (statement_ingestion._details), shown
 # as fields of their own on the Bank Transactions form.
@@ -13,22 +11,6 @@ DETAIL_LABELS = (
     ("remittance_structured", "Structured remittance"), ("remittance_unstructured", "Remittance"),
     ("value_date", "Value date"),
 )
-
-
-def _details_html(details):
-    """The raw details as a readable definition table (nested values as indented JSON)."""
-    if not details:
-        return False
-    rows = []
-    for key, value in details.items():
-        if isinstance(value, dict | list):
-            cell = Markup("<pre class='mb-0 small'>%s</pre>") % json.dumps(value, indent=2, ensure_ascii=False,
-                                                                           sort_keys=True)
-        else:
-            cell = escape(str(value))
-        label = dict(DETAIL_LABELS).get(key) or key.replace("_", " ").capitalize()
-        rows.append(Markup("<tr><th class='text-nowrap pe-3 align-top'>%s</th><td>%s</td></tr>") % (label, cell))
-    return Markup("<table class='table table-sm o_finance_details'><tbody>%s</tbody></table>") % Markup("").join(rows)
 
 
 class AccountBankStatementLine(models.Model):
@@ -67,4 +49,4 @@ class AccountBankStatementLine(models.Model):
             line.finance_value_date = details.get("value_date")
             line.finance_remittance = "\n".join(
                 str(details[k]) for k in ("remittance_unstructured", "remittance_structured") if details.get(k))
-            line.finance_details_html = _details_html(details)
+            line.finance_details_html = key_value_table(details, dict(DETAIL_LABELS))
