@@ -21,6 +21,8 @@ class TestDemoSync(ScenarioCase):
         self.assertGreater(connection.next_run, fields.Datetime.now() + timedelta(minutes=59))
         self.assertNotIn(connection, self.env["finance.bank.connection"].search(
             [("state", "=", "active"), ("next_run", "<=", fields.Datetime.now())]))
+        self.assertIn("holds 6 statement file(s). 6 not read yet.",
+                      connection.action_test_connection()["params"]["message"])
         action = connection.action_sync_now()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         lines = self.env["account.bank.statement.line"].search([("journal_id", "in", journals.ids)])
@@ -31,3 +33,6 @@ class TestDemoSync(ScenarioCase):
         self.assertTrue(all(statements.mapped("is_complete")))
         again = connection.action_sync_now()
         self.assertIn("0 line(s) created", again["params"]["message"])
+        # Test connection no longer counts the files already imported as waiting.
+        self.assertIn("holds 6 statement file(s). 0 not read yet.",
+                      connection.action_test_connection()["params"]["message"])
