@@ -50,7 +50,14 @@ class FinanceFileImportActions(models.Model):
             raise UserError(_("%s names no unknown bank account.", self.name))
         currency = self.env["res.currency"].with_context(active_test=False).search(
             [("name", "=", self.unknown_currency)], limit=1) if self.unknown_currency else None
-        context = {"default_type": "bank", "default_bank_acc_number": self.unknown_account,
+        # The journal form takes the company's own bank account record: found, or made for this number
+        # (only the company's partner, only by a journal creator, so no contact rights are needed).
+        partner = self.company_id.partner_id
+        banks = self.env["res.partner.bank"].sudo()
+        bank = banks.search([("partner_id", "=", partner.id), ("sanitized_acc_number", "=",
+                                                              self.unknown_account.replace(" ", "").upper())], limit=1) \
+            or banks.create({"partner_id": partner.id, "acc_number": self.unknown_account})
+        context = {"default_type": "bank", "default_bank_account_id": bank.id,
                    "default_name": _("Bank %s", self.unknown_account[-4:]), "default_company_id": self.company_id.id}
         if currency and currency != self.company_id.currency_id:
             context["default_currency_id"] = currency.id
