@@ -54,8 +54,8 @@ class FinanceFileImportActions(models.Model):
         # (only the company's partner, only by a journal creator, so no contact rights are needed).
         partner = self.company_id.partner_id
         banks = self.env["res.partner.bank"].sudo()
-        bank = banks.search([("partner_id", "=", partner.id), ("sanitized_acc_number", "=",
-                                                              self.unknown_account.replace(" ", "").upper())], limit=1) \
+        number = self.unknown_account.replace(" ", "").upper()
+        bank = banks.search([("partner_id", "=", partner.id), ("sanitized_acc_number", "=", number)], limit=1) \
             or banks.create({"partner_id": partner.id, "acc_number": self.unknown_account})
         context = {"default_type": "bank", "default_bank_account_id": bank.id,
                    "default_name": _("Bank %s", self.unknown_account[-4:]), "default_company_id": self.company_id.id}

@@ -132,7 +132,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         fx["finance.file.import"] = [  # a junk file whose original was kept, and one refused unread
             imports._record_failed("junk.xml", "junk.xml: cannot be read", "upload", None, cls.company_a,
                                    data=b"<not-a-bank-file"),
-            imports._refuse_unread("huge.xml", 10 ** 10, "upload", None, cls.company_a)]
+            imports._refuse_unread("huge.xml", 2 ** 30, "upload", None, cls.company_a)]
         fx["res.partner"] = [env["res.partner"].create({"name": "Ops Counterparty", "company_id": cls.company_a.id})]
         if "risk.list.source" in env:
             fx["risk.list.source"] = [
