@@ -5,6 +5,7 @@ reached through the symlink ``setup/<addon>/odoo/addons/<addon>``.
 """
 import ast
 import pathlib
+import re
 
 import setuptools
 
@@ -15,6 +16,24 @@ ODOO_CORE_ADDONS = {"base", "web", "mail", "account", "payment", "base_setup", "
 
 def read_manifest(addon_dir):
     return ast.literal_eval((addon_dir / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def requirement_ranges(requirements_file):
+    """Name -> full specifier from the runtime part of requirements.txt (up to the "# Tests" line),
+    so a wheel asks for the same version ranges the suite is tested with."""
+    ranges = {}
+    for raw in requirements_file.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("# Tests"):
+            break
+        spec = raw.split("#", 1)[0].strip()
+        if spec:
+            name = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]
+            ranges[re.sub(r"[-_.]+", "-", name).lower()] = spec
+    return ranges
+
+
+def runtime_requirement(name, ranges):
+    return ranges.get(re.sub(r"[-_.]+", "-", name).lower(), name)
 
 
 def setup_addon(setup_file):
@@ -28,7 +47,9 @@ def setup_addon(setup_file):
     requires = [f"odoo>={ODOO_SERIES}a,<{ODOO_SERIES[:-1]}1dev"]
     requires += [f"odoo-addon-{dep}>={ODOO_SERIES}dev,<{ODOO_SERIES[:-1]}1dev"
                  for dep in manifest.get("depends", []) if dep not in ODOO_CORE_ADDONS]
-    requires += manifest.get("external_dependencies", {}).get("python", [])
+    ranges = requirement_ranges(here.parent.parent / "requirements.txt")
+    requires += [runtime_requirement(dep, ranges)
+                 for dep in manifest.get("external_dependencies", {}).get("python", [])]
     readme = addon_dir / "readme" / "DESCRIPTION.md"
     setuptools.setup(
         name=f"odoo-addon-{name}",
@@ -40,8 +61,12 @@ def setup_addon(setup_file):
         author=manifest.get("author"),
         url=manifest.get("website"),
         python_requires=">=3.10",
-        packages=setuptools.find_namespace_packages(include=[f"odoo.addons.{name}", f"odoo.addons.{name}.*"]),
+        # The addon's tests stay in the repository: an installed addon carries no test code.
+        packages=setuptools.find_namespace_packages(
+            include=[f"odoo.addons.{name}", f"odoo.addons.{name}.*"],
+            exclude=[f"odoo.addons.{name}.tests", f"odoo.addons.{name}.tests.*"]),
         package_data={f"odoo.addons.{name}": ["**/*"]},
+        exclude_package_data={f"odoo.addons.{name}": ["tests/*", "tests/**/*"]},
         install_requires=requires,
         classifiers=["Framework :: Odoo", f"Framework :: Odoo :: {ODOO_SERIES}",
                      "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)",

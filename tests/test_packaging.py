@@ -66,3 +66,31 @@ class TestPackaging(unittest.TestCase):
                                      if line.startswith("Name: "))
                     self.assertEqual(re.sub(r"[-_.]+", "-", name_line[6:]),
                                      re.sub(r"[-_.]+", "-", f"odoo-addon-{addon.name}"))
+                    self.assertFalse([n for n in names if f"/{addon.name}/tests/" in n],
+                                     "an installed addon carries no tests")
+                    self.assertIn(f"odoo/addons/{addon.name}/static/description/icon.png", names)
+                    requires = [line[len("Requires-Dist: "):] for line in wheel.read(meta).decode().splitlines()
+                                if line.startswith("Requires-Dist: ")]
+                    self._assert_requirement_ranges(addon, requires)
+
+    def _assert_requirement_ranges(self, addon, requires):
+        """Each Python dependency of the manifest is required with the range requirements.txt has."""
+        wanted = {}
+        for raw in (ROOT / "requirements.txt").read_text().split("# Tests")[0].splitlines():
+            spec = raw.split("#")[0].strip()
+            if spec:
+                name = re.split(r"[<>=!~ ]", spec, maxsplit=1)[0]
+                wanted[name.lower()] = set(re.findall(r"[<>=!~]=?[^,<>=!~ ]+", spec))
+        manifest = ast.literal_eval((addon / "__manifest__.py").read_text())
+        for dep in manifest.get("external_dependencies", {}).get("python", []):
+            found = [r for r in requires if re.split(r"[<>=!~ ;]", r, maxsplit=1)[0].lower() == dep.lower()]
+            self.assertEqual(len(found), 1, f"{addon.name}: {dep} not among {requires}")
+            self.assertEqual(set(re.findall(r"[<>=!~]=?[^,<>=!~ ;]+", found[0])), wanted[dep.lower()], found[0])
+            self.assertTrue(wanted[dep.lower()], f"requirements.txt gives {dep} no version range")
+
+    def test_every_addon_has_an_icon(self):
+        for addon in ADDONS:
+            with self.subTest(addon=addon.name):
+                icon = addon / "static" / "description" / "icon.png"
+                self.assertTrue(icon.is_file(), f"{addon.name}: no icon in Apps")
+                self.assertEqual(icon.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")

@@ -21,6 +21,7 @@
         "views/audit_event_views.xml",
         "views/ops_overview_views.xml",
         "views/account_bank_statement_views.xml",
+        "views/bank_transaction_views.xml",
         "views/res_config_settings_views.xml",
         "views/file_import_views.xml",
         "views/job_progress_views.xml",
@@ -28,6 +29,9 @@
         "views/evidence_retention_views.xml",
     ],
     "demo": ["demo/finance_bridge_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["finance_bridge_core/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

@@ -2,7 +2,8 @@
 
 The partners are created first (not timed); then the OFAC SDN list (names and aliases) is
 imported and the real re-screening cron job runs as the scheduler would run it
-(``method_direct_trigger``: own cursor, progress records, a commit per batch of 500).
+(``method_direct_trigger``: own cursor, progress records, a commit per batch of 500), repeated
+until the list version is done; the figure counts only the counterparties actually re-screened.
 """
 import argparse
 import csv
@@ -54,17 +55,26 @@ def main():
         print(f"imported OFAC SDN: {version.entries_total} entries in {time.perf_counter() - started:.1f} s")
         cron = env.ref("risk_screening.ir_cron_risk_rescreen")
         targets = len(env["risk.screening.engine"]._rescreen_targets())
-        started = time.perf_counter()
-        cron.method_direct_trigger()
+        # The job works in time slices (Odoo's cron progress): run it as the scheduler would, again
+        # and again, until the version is done, and report only what it did.
+        started, runs = time.perf_counter(), 0
+        while True:
+            cron.method_direct_trigger()
+            runs += 1
+            cr.commit()  # a fresh snapshot: the job committed in its own transaction
+            env.invalidate_all()
+            if version.rescreen_state != "pending" or runs >= 1000:
+                break
         elapsed = time.perf_counter() - started
-        cr.commit()  # a fresh snapshot: the job committed in its own transaction
-        env.invalidate_all()
-        progress = env["ir.cron.progress"].search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        done = version.rescreen_done
         hits = env["risk.screening.hit"].search_count([])
         state = version.rescreen_state
-        print(f"re-screened {targets} counterparties against {version.entries_total} OFAC entries "
-              f"as a background job in {elapsed:.1f} s = {targets / elapsed:.0f} partners/s "
-              f"(progress done={progress.done}, rescreen_state={state}, hits={hits})")
+        print(f"re-screened {done} of {targets} counterparties against {version.entries_total} OFAC entries "
+              f"as a background job in {elapsed:.1f} s ({runs} run(s) of the job) = {done / elapsed:.0f} "
+              f"partners/s (rescreen_state={state}, hits={hits})")
+        if state != "done":
+            print(f"the re-screening did not finish: only {done} of {targets} counterparties are counted")
+            return 1
         print(f"bench screening_10k_partners_s={elapsed:.1f}")
     return 0
 

@@ -13,6 +13,7 @@ from . import (
     bank_secret,
     demo_setup,
     file_import,
+    file_import_actions,
     guarded_fields,
     ir_attachment,
     job_progress,

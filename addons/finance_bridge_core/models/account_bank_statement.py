@@ -18,3 +18,7 @@ class AccountBankStatement(models.Model):
         readonly=True, string="Balance mismatch", guarded=True,
         help="Set when the bank's opening balance plus its lines is not its closing balance and the company "
              "imports such statements flagged instead of refusing them.")
+    finance_file_import_ids = fields.Many2many(
+        "finance.file.import", "finance_file_import_statement_rel", "statement_id", "import_id", readonly=True,
+        groups="finance_bridge_core.group_finance_user",
+        string="Source files", help="The imported bank files that created this statement or added lines to it.")

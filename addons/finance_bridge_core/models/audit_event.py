@@ -3,6 +3,8 @@ import json
 import logging
 import zlib
 
+from markupsafe import escape
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
@@ -21,6 +23,7 @@ from ..lib.audit_chain import (
 )
 from ..lib.errors import SecretKeyError
 from ..lib.masking import mask_text
+from ..lib.readable import key_value_table, parse_json
 from ..lib.secret_box import parse_master_key
 from .button_access import check_button
 from .secret_vault import configured_master_key
@@ -85,8 +88,33 @@ class FinanceAuditEvent(models.Model):
     hash = fields.Char(readonly=True, index=True, string="MAC",
                        help="HMAC-SHA256 link over the row and the previous MAC, keyed from the master key.")
 
+    record_display = fields.Char(compute="_compute_readable", string="Record")
+    payload_html = fields.Html(compute="_compute_readable", string="Facts recorded", sanitize=False)
+
     _company_sequence_unique = models.Constraint(
         "UNIQUE (company_id, sequence)", "Audit sequence numbers are unique per company.")
+
+    @api.depends("model", "res_id", "payload")
+    def _compute_readable(self):
+        """The record as its model and name (as far as the reader may see it), the payload as a table."""
+        for event in self:
+            event.record_display = event._record_label()
+            data = parse_json(event.payload)
+            event.payload_html = key_value_table(data) if isinstance(data, dict) else (
+                escape(data) if data else False)
+
+    def _record_label(self):
+        if not self.model or self.model not in self.env:
+            return self.model or False
+        Model = self.env[self.model]
+        label = Model._description or self.model
+        if not self.res_id:
+            return label
+        try:
+            record = Model.browse(self.res_id).exists()
+            return f"{label}: {record.display_name}" if record else f"{label} #{self.res_id} (deleted)"
+        except AccessError:
+            return f"{label} #{self.res_id}"
 
     @api.model
     def _log(self, event_type, record=None, summary="", payload=None, company=None):

@@ -212,7 +212,10 @@ class FinanceBankConnection(models.Model):
         self.ensure_one()
         check_button(self, ADMIN_GROUP)
         try:
-            message = self._make_provider().test_connection()
+            provider = self._make_provider()
+            message = provider.test_connection()
+            if hasattr(provider, "waiting_files"):  # providers that keep read files report what is new
+                message = f"{message} {provider.waiting_files([a.cursor or None for a in self.account_ids])}"
             kind, title = "success", _("Connection works")
         except CONCURRENCY_ERRORS:
             raise

@@ -1,5 +1,5 @@
 """What a connection's settings and secrets share: one row per key its provider declares."""
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class FinanceBankConnectionItem(models.AbstractModel):
@@ -14,3 +14,10 @@ class FinanceBankConnectionItem(models.AbstractModel):
     label = fields.Char(readonly=True)
     help = fields.Char(readonly=True)
     required = fields.Boolean(readonly=True)
+    label_display = fields.Char(compute="_compute_label_display", string="Name",
+                                help="The label, marked * when the provider requires a value.")
+
+    @api.depends("label", "key", "required")
+    def _compute_label_display(self):
+        for item in self:
+            item.label_display = f"{item.label or item.key} *" if item.required else (item.label or item.key)

@@ -48,6 +48,9 @@ PROGRESS_MIN_BYTES = 1024 * 1024
 BANK_FILE_MIMETYPE = "application/vnd.finance-bridge.bank-file"
 
 
+JOURNAL_CREATORS = "account.group_account_manager"
+
+
 class FinanceFileImport(models.Model):
     _name = "finance.file.import"
     _description = "Imported bank file"
@@ -74,6 +77,13 @@ class FinanceFileImport(models.Model):
     file_size = fields.Integer(readonly=True, string="Size (bytes)")
     source_sha256 = fields.Char(readonly=True, index=True,
                                 help="SHA-256 of the file as the channel delivered it (the archive, for its members)")
+    # The account of a statement no bank journal has, in full, for those who may create the journal
+    # (the error text masks it for everyone who reads the list).
+    unknown_account = fields.Char(readonly=True, groups=JOURNAL_CREATORS, string="Unknown account")
+    unknown_currency = fields.Char(readonly=True, groups=JOURNAL_CREATORS, string="Its currency")
+    statement_ids = fields.Many2many("account.bank.statement", "finance_file_import_statement_rel", "import_id",
+                                     "statement_id", readonly=True, string="Statements",
+                                     help="The bank statements this file created or added lines to.")
 
     def _attach(self, data, name=None):
         """Keep the original as opaque bytes under a type of our own.
@@ -101,7 +111,8 @@ class FinanceFileImport(models.Model):
                              total_bytes=self._limit("total_bytes"), ratio=self._limit("ratio"))
 
     @api.model
-    def _record_failed(self, filename, error, channel, connection, company, data=None, size=None, digest=None):
+    def _record_failed(self, filename, error, channel, connection, company, data=None, size=None, digest=None,
+                       extra=None):
         """A failed-import record (and its audit event) for a file that was refused.
 
         Its original is kept only within a size bound: a 2 GB file is not copied into the filestore;
@@ -120,7 +131,7 @@ class FinanceFileImport(models.Model):
             "name": filename, "company_id": company.id, "channel": channel, "state": "failed", "error": error,
             "sha256": digest, "connection_id": connection.id if connection else False, "notes": notes,
             "file_size": len(data) if data is not None else (size or 0),
-            "source_sha256": _SOURCE_SHA256.get() or digest})
+            "source_sha256": _SOURCE_SHA256.get() or digest, **(extra or {})})
         if kept is not None:
             record._attach(kept, filename if kept is data else f"{filename}.first-{FAILED_HEAD_BYTES}-bytes")
         self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
@@ -207,12 +218,15 @@ class FinanceFileImport(models.Model):
                 reporter.finish("failed", error)
             if not error.startswith(filename):
                 error = f"{filename}: {error}"
-            return self._record_failed(filename, error, channel, connection, company, data=data, digest=digest)
+            account, currency = getattr(exc, "unknown_account", (False, False))
+            return self._record_failed(filename, error, channel, connection, company, data=data, digest=digest,
+                                       extra={"unknown_account": account, "unknown_currency": currency})
         if reporter:
             # Done once the import is committed; a transaction rolled back later loses it all.
             self.env.cr.postcommit.add(lambda: reporter.finish("done", counts=counts))
             self.env.cr.postrollback.add(lambda: reporter.finish("failed", "the transaction was rolled back"))
-        record = self.sudo().create(dict(vals, state="done", **counts))
+        statements = counts.pop("statement_ids", [])
+        record = self.sudo().create(dict(vals, state="done", statement_ids=[fields.Command.set(statements)], **counts))
         record._attach(data)
         self.env["finance.audit.event"]._log(
             "file.imported", record, summary=f"{filename}: {counts['lines_created']} line(s)",
@@ -241,10 +255,26 @@ class FinanceFileImport(models.Model):
         return counts
 
     @api.model
+    def _last_line_id(self):
+        self.env["account.bank.statement.line"].flush_model()
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_bank_statement_line")
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _statements_with_lines_after(self, journal, line_id):
+        """Statements of ``journal`` that received lines after ``line_id`` in this transaction (its
+        snapshot hides other transactions' lines): the statements a file created or added to."""
+        self.env["account.bank.statement.line"].flush_model()
+        self.env.cr.execute("SELECT DISTINCT statement_id FROM account_bank_statement_line "
+                            "WHERE journal_id = %s AND id > %s AND statement_id IS NOT NULL", (journal.id, line_id))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
     def _ingest_statements(self, chunks, filename, company, connection, progress=None):
         """Each statement of a file (given as chunks) into its journal; returns (counters, notes)."""
         ingestion = self.env["finance.statement.ingestion"]
-        counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0}
+        counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0,
+                  "statement_ids": []}
         notes = []
         done = {"lines_created": 0, "lines_skipped": 0}
         iterator = iter(chunks)
@@ -266,11 +296,16 @@ class FinanceFileImport(models.Model):
                 continue
             journal = self._journal_for(statement.account, company, connection)
             if not journal:
-                raise FormatError([("statement " + label, f"no bank journal of {company.name} has account "
-                                                         f"{mask_account(statement.account)}")], filename)
+                error = FormatError([("statement " + label, f"no bank journal of {company.name} has account "
+                                                           f"{mask_account(statement.account)}")], filename)
+                error.unknown_account = (statement.account, statement.currency)  # for "Create bank journal"
+                raise error
             step = progress and (lambda c, base=dict(done): progress(
                 {k: base[k] + c[k] for k in ("lines_created", "lines_skipped")}))
+            last_line = self._last_line_id()
             result = ingestion._ingest_chunks(journal, statement, lines_of(), None, connection, step)
+            if result["lines_created"]:
+                counts["statement_ids"] += self._statements_with_lines_after(journal, last_line)
             for key in ("statements_created", "lines_created", "lines_skipped"):
                 counts[key] += result[key]
             for key in done:

@@ -1,5 +1,5 @@
 """One synchronisation attempt of a connection: what it did, how long, and why it failed."""
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class FinanceSyncRun(models.Model):
@@ -28,6 +28,19 @@ class FinanceSyncRun(models.Model):
     notes = fields.Text(readonly=True)
     correlation_id = fields.Char(readonly=True, index=True,
                                  help="Sent to the provider and written in logs to follow one run end to end.")
+
+    statement_ids = fields.One2many("account.bank.statement", "finance_sync_run_id", readonly=True,
+                                    string="Statements", help="The statements this run created or added lines to.")
+
+    @api.depends("connection_id.name", "trigger", "started_at")
+    def _compute_display_name(self):
+        """"Demo Bank · Sync now · 30/11/2026 12:26" rather than the correlation id."""
+        triggers = dict(self._fields["trigger"]._description_selection(self.env))
+        for run in self:
+            when = fields.Datetime.context_timestamp(run, run.started_at).strftime("%Y-%m-%d %H:%M") \
+                if run.started_at else ""
+            run.display_name = " · ".join(part for part in (run.connection_id.name, triggers.get(run.trigger), when)
+                                          if part)
 
     def _add_note(self, text):
         for run in self:

@@ -35,7 +35,13 @@ class JsonFolderProvider(Provider):
     def test_connection(self):
         with self._folder() as folder:
             count = len(self._pending(folder, None))
-        return f"Folder {folder.path} is readable; {count} statement file(s) waiting."
+        return f"Folder {folder.path} is readable; it holds {count} statement file(s)."
+
+    def waiting_files(self, cursors):
+        """Files are never moved here: only those after an account's cursor are still to be read."""
+        oldest = min(cursors) if cursors and all(cursors) else None
+        with self._folder() as folder:
+            return f"{len(self._pending(folder, oldest))} not read yet."
 
     def _pending(self, folder, cursor):
         names = folder.files(suffix=self.config.get("pattern_suffix") or ".json", hidden=True)

@@ -128,6 +128,11 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         fx["finance.status.event"] = list(events)
         fx["finance.audit.event"] = list(env["finance.audit.event"]._log(
             "test.ops", summary="an event to verify from", company=cls.company_a))
+        imports = env["finance.file.import"].sudo()
+        fx["finance.file.import"] = [  # a junk file whose original was kept, and one refused unread
+            imports._record_failed("junk.xml", "junk.xml: cannot be read", "upload", None, cls.company_a,
+                                   data=b"<not-a-bank-file"),
+            imports._refuse_unread("huge.xml", 2 ** 30, "upload", None, cls.company_a)]
         fx["res.partner"] = [env["res.partner"].create({"name": "Ops Counterparty", "company_id": cls.company_a.id})]
         if "risk.list.source" in env:
             fx["risk.list.source"] = [
@@ -343,7 +348,8 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             self.assertIn(expected, answer.result["params"]["message"])
 
     def test_queue_event_and_upload_buttons(self):
-        self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event"})
+        self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event",
+                    "finance.file.import"})
 
     def test_overview_figure_links(self):
         self._walk({"finance.ops.overview"})

@@ -22,6 +22,7 @@ from ..lib.dto import Money, StatementLineDTO
 from ..lib.errors import SecretKeyError
 from ..lib.import_keys import line_import_keys
 from ..lib.masking import MaskingLogger, mask_account, mask_text
+from ..lib.readable import key_value_table, parse_json, rows_table
 from ..lib.secret_box import SecretBox, derive_key, generate_master_key, key_fingerprint, parse_master_key
 
 
@@ -176,3 +177,23 @@ class TestSecretBox(unittest.TestCase):
             parse_master_key("")
         with self.assertRaisesRegex(SecretKeyError, "32 bytes"):
             parse_master_key("c2hvcnQ=")
+
+
+class TestReadable(unittest.TestCase):
+    """lib/readable: structured data as escaped HTML tables."""
+
+    def test_key_value_table_escapes_and_labels(self):
+        html = str(key_value_table({"end_to_end_id": "<b>E2E</b>", "raw": {"a": 1}}, {"end_to_end_id": "EndToEndId"}))
+        self.assertIn("<th class='text-nowrap pe-3 align-top'>EndToEndId</th>", html)
+        self.assertIn("&lt;b&gt;E2E&lt;/b&gt;", html)
+        self.assertIn("&#34;a&#34;: 1", html)
+        self.assertIn(">Raw<", html)
+        self.assertFalse(key_value_table({}))
+
+    def test_rows_table_and_parse_json(self):
+        html = str(rows_table(("Name", "Strong"), [("Ivan <Petrov>", "yes")]))
+        self.assertIn("<th>Name</th>", html)
+        self.assertIn("Ivan &lt;Petrov&gt;", html)
+        self.assertEqual(parse_json('{"a": [1]}'), {"a": [1]})
+        self.assertEqual(parse_json("not json"), "not json")
+        self.assertFalse(rows_table(("x",), []))

@@ -1,8 +1,9 @@
 """Upload of statement and status files (several at once, or a zip), any supported format."""
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.button_access import check_button
+from ..models.file_import import JOURNAL_CREATORS
 
 
 class FinanceFileUpload(models.TransientModel):
@@ -17,6 +18,25 @@ class FinanceFileUpload(models.TransientModel):
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
     import_ids = fields.Many2many("finance.file.import", string="Results", readonly=True)
     summary = fields.Text(readonly=True)
+    unknown_account = fields.Char(compute="_compute_unknown_account", groups=JOURNAL_CREATORS,
+                                  help="The first account of the results that no bank journal has.")
+
+    @api.depends("import_ids")
+    def _compute_unknown_account(self):
+        for wizard in self:
+            wizard.unknown_account = wizard._unknown_import().sudo().unknown_account or False
+
+    def _unknown_import(self):
+        return self.import_ids.filtered(lambda r: r.state == "failed" and r.sudo().unknown_account)[:1]
+
+    def action_create_bank_journal(self):
+        """*Create bank journal* of the results dialog: the form of the journal the first failed file needs."""
+        self.ensure_one()
+        check_button(self, JOURNAL_CREATORS)
+        failed = self._unknown_import()
+        if not failed:
+            raise UserError(_("No file of this upload names an account without a bank journal."))
+        return failed.action_create_bank_journal()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -67,4 +87,4 @@ class FinanceFileUpload(models.TransientModel):
             events=sum(records.mapped("status_events")))})
         self.attachment_ids.unlink()
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new"}
+                "name": _("Upload results"), "views": [(False, "form")], "target": "new"}

@@ -3,7 +3,7 @@
 Entries are created only by the review of a hit (``risk.screening.hit.action_false_positive``,
 four-eyes checked and audited) and withdrawn only by ``action_revoke``; nobody writes them directly.
 """
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.models.button_access import check_button
 
@@ -24,6 +24,13 @@ class RiskAllowlist(models.Model):
     reviewer_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user)
     expires_on = fields.Date(help="After this date the name is screened again as if never reviewed.")
     active = fields.Boolean(default=True)
+
+    @api.depends("screened_name", "entry_id.name")
+    def _compute_display_name(self):
+        """"Ivan Petrov ≠ PETROV, Ivan" rather than risk.allowlist,1."""
+        for allow in self:
+            allow.display_name = _("%(name)s ≠ %(listed)s", name=allow.screened_name, listed=allow.entry_id.name) \
+                if allow.entry_id else allow.screened_name
 
     @decides
     def action_revoke(self):

@@ -40,6 +40,8 @@ class RiskScreeningHit(models.Model):
     reviewed_at = fields.Datetime(readonly=True)
     review_reason = fields.Text(readonly=True)
     allowlist_id = fields.Many2one("risk.allowlist", readonly=True)
+    review_refusal = fields.Char(compute="_compute_review_refusal", string="You cannot review this hit",
+                                 help="Why you may not decide on this hit; another reviewer must.")
 
     @api.depends("explanation")
     def _compute_explanation_text(self):
@@ -56,18 +58,31 @@ class RiskScreeningHit(models.Model):
                 lines.append(f"Qualifier: {label} ({delta})")
             hit.explanation_text = "\n".join(lines)
 
-    def _check_reviewer(self):
-        if not self.env.user.has_group(REVIEWER_GROUP):
-            raise UserError(_("Only screening reviewers can decide on hits."))
+    @api.depends_context("uid")
+    @api.depends("state", "requested_by_id", "partner_id")
+    def _compute_review_refusal(self):
         for hit in self:
-            if hit.state != "open":
-                raise UserError(_("Hit %s was reviewed already.", hit.display_name))
-            if hit.requested_by_id == self.env.user:
-                raise UserError(_("You asked for the screened operation; another reviewer must decide on %s.",
-                                  hit.screened_name))
-            if hit.partner_id and hit.partner_id == self.env.user.partner_id:
-                raise UserError(_("%s is screened as your own contact; another reviewer must decide.",
-                                  hit.screened_name))
+            hit.review_refusal = hit._review_refusal() if hit.state == "open" else False
+
+    def _review_refusal(self):
+        """Why the current user may not decide on this hit (shown before the review is opened), or False."""
+        self.ensure_one()
+        if not self.env.user.has_group(REVIEWER_GROUP):
+            return _("Only screening reviewers can decide on hits.")
+        if self.state != "open":
+            return _("Hit %s was reviewed already.", self.display_name)
+        if self.requested_by_id == self.env.user:
+            return _("You asked for the screened operation; another reviewer must decide on %s.",
+                     self.screened_name)
+        if self.partner_id and self.partner_id == self.env.user.partner_id:
+            return _("%s is screened as your own contact; another reviewer must decide.", self.screened_name)
+        return False
+
+    def _check_reviewer(self):
+        for hit in self:
+            refusal = hit._review_refusal()
+            if refusal:
+                raise UserError(refusal)
 
     @decides
     def _decide(self, state, reason, expires_on=None):
@@ -99,5 +114,6 @@ class RiskScreeningHit(models.Model):
 
     def action_open_review(self):
         check_button(self, REVIEWER_GROUP)
+        self._check_reviewer()  # refused before the wizard is filled in, with the reason
         return {"type": "ir.actions.act_window", "res_model": "risk.hit.review", "view_mode": "form",
                 "target": "new", "context": {"default_hit_ids": self.ids}}

@@ -1,7 +1,8 @@
 """One listed person, entity, vessel or aircraft."""
 import hashlib
 
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.lib.readable import key_value_table, rows_table
 
 from ..lib.list_dto import ENTRY_TYPES, ListEntry, ListName
 
@@ -24,6 +25,20 @@ class RiskListEntry(models.Model):
     identifiers = fields.Json()
     programmes = fields.Char()
     content_hash = fields.Char(readonly=True)
+    names_html = fields.Html(compute="_compute_readable", string="Names and aliases", sanitize=False)
+    identifiers_html = fields.Html(compute="_compute_readable", string="Identifiers (readable)", sanitize=False)
+
+    @api.depends("names", "identifiers")
+    def _compute_readable(self):
+        """The JSON columns as tables: one row per name (strong/weak alias, primary), one per identifier."""
+        for rec in self:
+            rec.names_html = rows_table(
+                (_("Name"), _("Alias strength"), _("Primary")),
+                [(n, _("strong") if strong else _("weak"), _("yes") if primary else "")
+                 for n, strong, primary in (rec.names or [])])
+            rec.identifiers_html = key_value_table(
+                {kind: ", ".join(map(str, values)) if isinstance(values, list | tuple) else values
+                 for kind, values in (rec.identifiers or {}).items()})
 
     _source_ref_unique = models.Constraint("UNIQUE (source_id, ref)", "A list holds each reference once.")
 

@@ -81,6 +81,22 @@ class TestScreeningSegregationOverRpc(RpcAttackCase):
         self.hit.invalidate_recordset()
         self.assertEqual(self.hit.requested_by_id, self.requester)
 
+    def test_requester_is_told_before_the_review_opens(self):
+        """The refusal is visible on the hit (the form hides Review and shows why) and the Review
+        button refuses at once, before a wizard is filled in; another reviewer sees no refusal."""
+        refusal = self.call_kw(self.requester.login, "risk.screening.hit", "read",
+                               [self.hit.ids, ["review_refusal"]])
+        self.assertTrue(refusal.ok, refusal)
+        self.assertIn("another reviewer must decide", refusal.result[0]["review_refusal"])
+        answer = self.call_button(self.requester.login, "risk.screening.hit", "action_open_review", self.hit.ids)
+        self.assertRefused(answer)
+        self.assertIn("another reviewer must decide", answer.message)
+        other = self.call_kw(self.other_reviewer.login, "risk.screening.hit", "read", [self.hit.ids, ["review_refusal"]])
+        self.assertFalse(other.result[0]["review_refusal"])
+        self.assertTrue(self.call_button(self.other_reviewer.login, "risk.screening.hit", "action_open_review",
+                                         self.hit.ids).ok)
+        self.assertStillOpen()
+
     def test_reviewer_of_his_own_contact(self):
         hit = self._hit(self.requester.partner_id.name, self.other_reviewer, partner=self.requester.partner_id)
         self.assertRefused(self.call_button(self.requester.login, "risk.screening.hit", "action_false_positive",
