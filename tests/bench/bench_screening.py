@@ -54,7 +54,7 @@ def main():
         cr.commit()
         print(f"imported OFAC SDN: {version.entries_total} entries in {time.perf_counter() - started:.1f} s")
         cron = env.ref("risk_screening.ir_cron_risk_rescreen")
-        targets = len(env["risk.screening.engine"]._rescreen_targets())
+        targets = env["res.partner"].search_count(env["risk.screening.engine"]._rescreen_domain())
         # The job works in time slices (Odoo's cron progress): run it as the scheduler would, again
         # and again, until the version is done, and report only what it did.
         started, runs = time.perf_counter(), 0
