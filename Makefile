@@ -105,7 +105,7 @@ BENCH_POSITION_LINES ?= 1000000
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 # (the second, optional argument is the template: the account template by default).
 define with_db
-	@TEST_DB="fb_tmp_$$$$_$$(date +%s)"; \
+	@set -o pipefail; TEST_DB="fb_tmp_$$$$_$$(date +%s)"; \
 	trap 'dropdb --if-exists "$$TEST_DB" >/dev/null 2>&1' EXIT; \
 	createdb -T $(or $(2),$(TEMPLATE_DB)) "$$TEST_DB" || exit 1; \
 	$(ODOO) -c $(TEST_CONF) --addons-path=$(ADDONS_DIR) -d "$$TEST_DB" -i $(ADDONS) --stop-after-init --log-level=warn || exit 1; \
