@@ -2,6 +2,7 @@
 import ast
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,8 @@ class TestPackaging(unittest.TestCase):
             with self.subTest(addon=addon.name), tempfile.TemporaryDirectory() as out:
                 setup_dir = ROOT / "setup" / addon.name
                 self.assertTrue((setup_dir / "odoo" / "addons" / addon.name / "__manifest__.py").exists())
+                # A build folder left by an earlier, interrupted build would be packed again as is.
+                shutil.rmtree(setup_dir / "build", ignore_errors=True)
                 subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                                 "--no-build-isolation", "-w", out, "."], cwd=setup_dir, check=True, timeout=300)
                 wheels = list(pathlib.Path(out).glob("*.whl"))
