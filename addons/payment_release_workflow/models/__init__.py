@@ -1,0 +1,7 @@
+from . import (
+    account_payment,
+    bank_connection,
+    bank_holiday,
+    payment_batch,
+    payment_batch_line,
+)
