@@ -11,10 +11,12 @@
     "data": [
         "security/ir.model.access.csv",
         "security/payment_release_rules.xml",
+        "security/payment_exception_rules.xml",
         "data/ir_sequence.xml",
         "data/target2_holidays.xml",
         "wizards/batch_cancel_views.xml",
         "views/payment_batch_views.xml",
+        "views/payment_release_views.xml",
         "views/bank_holiday_views.xml",
         "views/bank_connection_views.xml",
         "views/menus.xml",

@@ -4,4 +4,8 @@ from . import (
     bank_holiday,
     payment_batch,
     payment_batch_line,
+    payment_batch_release,
+    payment_exception,
+    statement_booking,
+    status_event,
 )

@@ -1,0 +1,4 @@
+from . import (
+    test_iso_status,
+    test_status_paths,
+)
