@@ -30,8 +30,6 @@ _logger = logging.getLogger(__name__)
 
 GROUP_USER = "finance_bridge_core.group_finance_user"
 MESSAGE_TYPE = "payment_batch.submit"
-# Line states that never go into the file (they wait in the exceptions view).
-HELD_LINE_STATES = ("bank_details_to_verify", "screening_hold", "excluded")
 
 
 class FinancePaymentBatchRelease(models.Model):
@@ -51,11 +49,6 @@ class FinancePaymentBatchRelease(models.Model):
             batch.status_event_count = Event.search_count([("msg_id", "=", batch.msg_id)]) if batch.msg_id else 0
 
     # ------------------------------------------------------------------ payload
-    def _file_lines(self):
-        """Lines that go into the bank file, in a stable order (held lines stay out)."""
-        self.ensure_one()
-        return self.line_ids.filtered(lambda l: l.state not in HELD_LINE_STATES).sorted("id")
-
     def _payment_batch_dto(self):
         """The canonical PaymentBatchDTO of the batch as it is now (lib/payment_file.py)."""
         self.ensure_one()
@@ -71,7 +64,7 @@ class FinancePaymentBatchRelease(models.Model):
             debtor_name=self.company_id.name, debtor_iban=iban,
             debtor_bic=journal.bank_account_id.bank_id.bic or None,
             execution_date=self.execution_date or self.requested_date,
-            lines=self._file_lines()._file_line_values())
+            lines=self._file_lines().sorted("id")._file_line_values())
 
     def _payment_payload(self):
         """JSON payload of the outbox message: the canonical batch plus the content hash it carries."""
@@ -94,17 +87,18 @@ class FinancePaymentBatchRelease(models.Model):
             if not batch._file_lines():
                 raise UserError(_("Payment batch %(b)s has no line that can be paid.", b=batch.name))
             if not batch.file_created_at:
-                batch.write({"file_created_at": fields.Datetime.now()})
+                released = batch["released_at"] if "released_at" in batch._fields else False
+                batch.write({"file_created_at": released or fields.Datetime.now()})
             if not batch.payment_ids:
                 batch._create_payments()
-            lines = batch._file_lines()
+            lines = batch._file_lines().sorted("id")
             ids = transfer_ids(lines._file_line_values())
             for line in lines:
-                line.write({"tx_end_to_end_id": ids[line.end_to_end_id]})
+                line._set_line_state(tx_end_to_end_id=ids[line.end_to_end_id])
             message = batch._finance_outbox_enqueue(batch.msg_id, MESSAGE_TYPE, batch._payment_payload(),
                                                     connection=connection, company=batch.company_id)
             batch.write({"outbox_message_id": message.id})
-            batch._file_lines().filtered(lambda l: l.state == "pending").write({"state": "in_process"})
+            batch._file_lines().filtered(lambda l: l.state == "pending")._set_line_state("in_process")
             batch.message_post(body=_("Queued for the bank as %(m)s.", m=batch.msg_id))
             messages |= message
         return messages
@@ -121,7 +115,8 @@ class FinancePaymentBatchRelease(models.Model):
         current = self._content_hash()
         if not current or current != self.content_hash:
             raise OutboxPermanentError(f"{self.name} changed after its approvals (content hash differs)")
-        approvals_valid = getattr(self, "_approvals_valid", None)
+        # The approval part's check that its approvals cover the content hash of now.
+        approvals_valid = getattr(self, "_approvals_valid", None) or getattr(self, "_approvals_complete", None)
         if approvals_valid is None or not approvals_valid():
             raise OutboxPermanentError(f"{self.name} has no valid approvals for content {current[:12]}…")
         try:
@@ -141,12 +136,28 @@ class FinancePaymentBatchRelease(models.Model):
                     "file_sha256": digest, "file_attachment_id": attachment.id or False})
         if raw:
             self._record_payment_info_ids(raw)
+        self._post_payments()
         self.message_post(body=_("Transmitted to the bank as %(m)s (file SHA-256 %(h)s).",
                                  m=self.msg_id, h=digest or "-"))
         self.env["finance.audit.event"]._log(
             "payment_batch.transmitted", self, summary=f"{self.name}: {self.msg_id} transmitted",
             payload={"msg_id": self.msg_id, "sha256": digest, "content_hash": self.content_hash,
                      "message": message.id})
+
+    def _post_payments(self):
+        """Transmitted: the batch's payments are posted and matched with their bills (now "in payment").
+
+        A rejection or return reverses this entry, which opens the bills again (status_event.py).
+        """
+        for payment in self.payment_ids.sudo().filtered(lambda p: p.state == "draft"):
+            payment.action_post()
+            if not payment.move_id:
+                continue
+            bills = self.line_ids.filtered(lambda l, p=payment: l.payment_id == p).move_id
+            payable = (payment.move_id.line_ids | bills.line_ids).filtered(
+                lambda l: l.account_id.account_type == "liability_payable" and not l.reconciled)
+            if payable:
+                payable.reconcile()
 
     def _record_payment_info_ids(self, xml):
         """Which PmtInfId of the file each line went out in (pain.002 reports at that level too)."""
@@ -162,7 +173,7 @@ class FinancePaymentBatchRelease(models.Model):
         for line in self._file_lines():
             pmt_id = by_e2e.get(line.tx_end_to_end_id or line.end_to_end_id)
             if pmt_id:
-                line.write({"pmt_inf_id": pmt_id})
+                line._set_line_state(pmt_inf_id=pmt_id)
 
     @decides
     def _finance_outbox_failed(self, message):

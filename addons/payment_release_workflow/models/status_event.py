@@ -55,7 +55,7 @@ class FinanceStatusEvent(models.Model):
             return Line
         if self.level == "payment_info":
             return Line.search(scope + [("pmt_inf_id", "=", self.pmt_inf_id)]) if self.pmt_inf_id else Line
-        return batch._file_lines() if batch else Line
+        return batch._file_lines().filtered(lambda l: l.state != "pending") if batch else Line
 
     def _apply_event(self):
         """Match the event to payment lines and apply its status; True when it was one of ours."""
@@ -86,7 +86,7 @@ class FinanceStatusEvent(models.Model):
             if action.new_state is None and not action.exception:
                 continue
             if action.new_state:
-                members.write({"state": action.new_state, "status_reason": reason or action.note})
+                members._set_line_state(action.new_state, status_reason=(reason or action.note)[:500])
             payments = members.payment_id
             if action.settle:
                 self._settle_payments(payments)
