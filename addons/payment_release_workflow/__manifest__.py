@@ -11,6 +11,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/payment_release_rules.xml",
+        "security/payment_approval_rules.xml",
         "security/payment_exception_rules.xml",
         "data/ir_sequence.xml",
         "data/target2_holidays.xml",
@@ -20,6 +21,7 @@
         "views/bank_holiday_views.xml",
         "views/bank_connection_views.xml",
         "views/menus.xml",
+        "views/payment_approval_views.xml",
     ],
     "demo": [],
     "installable": True,

@@ -1,4 +1,6 @@
 from . import (
+    test_approval_policy_lib,
     test_iso_status,
+    test_segregation_of_duties,
     test_status_paths,
 )
