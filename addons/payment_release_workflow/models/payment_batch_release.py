@@ -16,13 +16,12 @@ from decimal import Decimal
 from lxml import etree
 
 from odoo import _, fields, models
-from odoo.exceptions import UserError
-
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.outbox_handlers import OutboxPermanentError
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.lib.provider_registry import Capability
 from odoo.addons.finance_bridge_core.models.button_access import check_button
+from odoo.exceptions import UserError
 
 from ..lib.payment_file import FileLine, build_batch_dto, transfer_ids
 
@@ -60,7 +59,8 @@ class FinancePaymentBatchRelease(models.Model):
             raise UserError(_("Payment batch %(b)s: journal %(j)s has no bank account (IBAN) to pay from.",
                               b=self.name, j=journal.display_name))
         return build_batch_dto(
-            msg_id=self.msg_id, created_at=fields.Datetime.to_datetime(self.file_created_at).replace(tzinfo=timezone.utc),
+            msg_id=self.msg_id,
+            created_at=fields.Datetime.to_datetime(self.file_created_at).replace(tzinfo=timezone.utc),
             debtor_name=self.company_id.name, debtor_iban=iban,
             debtor_bic=journal.bank_account_id.bank_id.bic or None,
             execution_date=self.execution_date or self.requested_date,
@@ -77,7 +77,7 @@ class FinancePaymentBatchRelease(models.Model):
     def _transmit(self):
         """Queue one outbox message per batch (key = MsgId) in the release transaction."""
         messages = self.env["finance.outbox.message"]
-        for batch in self:
+        for batch in self.sudo():   # server code after the release checks: the releaser cannot write batches
             if batch.state != "released" or not batch.msg_id:
                 raise UserError(_("Payment batch %(b)s is not released: nothing is transmitted.", b=batch.name))
             connection = batch.connection_id.sudo()
@@ -98,7 +98,7 @@ class FinancePaymentBatchRelease(models.Model):
             message = batch._finance_outbox_enqueue(batch.msg_id, MESSAGE_TYPE, batch._payment_payload(),
                                                     connection=connection, company=batch.company_id)
             batch.write({"outbox_message_id": message.id})
-            batch._file_lines().filtered(lambda l: l.state == "pending")._set_line_state("in_process")
+            batch._file_lines().filtered(lambda ln: ln.state == "pending")._set_line_state("in_process")
             batch.message_post(body=_("Queued for the bank as %(m)s.", m=batch.msg_id))
             messages |= message
         return messages
@@ -153,9 +153,9 @@ class FinancePaymentBatchRelease(models.Model):
             payment.action_post()
             if not payment.move_id:
                 continue
-            bills = self.line_ids.filtered(lambda l, p=payment: l.payment_id == p).move_id
+            bills = self.line_ids.filtered(lambda ln, p=payment: ln.payment_id == p).move_id
             payable = (payment.move_id.line_ids | bills.line_ids).filtered(
-                lambda l: l.account_id.account_type == "liability_payable" and not l.reconciled)
+                lambda ln: ln.account_id.account_type == "liability_payable" and not ln.reconciled)
             if payable:
                 payable.reconcile()
 

@@ -8,9 +8,8 @@ amount of the bill, to go through screening and approvals again.
 import uuid
 
 from odoo import Command, _, api, fields, models, tools
-from odoo.exceptions import UserError
-
 from odoo.addons.finance_bridge_core.models.button_access import check_button
+from odoo.exceptions import UserError
 
 GROUP_PREPARER = "finance_bridge_core.group_payment_preparer"
 KINDS = [("rejected", "Rejected"), ("returned", "Returned"), ("bank_details_to_verify", "Bank details to verify"),
@@ -117,6 +116,7 @@ class FinancePaymentBatchLineRepropose(models.Model):
                 "connection_id": batch.connection_id.id, "currency_id": batch.currency_id.id,
                 "line_ids": commands})
             lines.sudo().write({"reproposed_batch_id": new.id})
+            self.env["finance.payment.exception"].invalidate_model(["reproposed"])
             new.message_post(body=_("Proposed again from %(b)s (rejected or returned payments).", b=batch.name))
             new_batches |= new
         action = {"type": "ir.actions.act_window", "res_model": "finance.payment.batch", "name": _("Re-proposed"),

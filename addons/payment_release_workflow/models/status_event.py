@@ -11,7 +11,6 @@ import logging
 from decimal import Decimal
 
 from odoo import Command, _, fields, models
-
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 
 from ..lib.iso_status import action_for, batch_state, group_status_applies_to_lines, reason_text
@@ -39,8 +38,7 @@ class FinanceStatusEvent(models.Model):
         company = [("company_id", "=", self.company_id.id)]
         batch = Batch.browse()
         if self.msg_id:
-            batch = Batch.search(company + [("msg_id", "=", self.msg_id),
-                                            ("state", "in", TRANSMITTED_STATES)], limit=1)
+            batch = Batch.search([*company, ("msg_id", "=", self.msg_id), ("state", "in", TRANSMITTED_STATES)], limit=1)
             if not batch:
                 return Line
         scope = company + ([("batch_id", "=", batch.id)] if batch else
@@ -49,13 +47,13 @@ class FinanceStatusEvent(models.Model):
             for field, value in (("tx_end_to_end_id", self.end_to_end_id), ("uetr", self.uetr),
                                  ("tx_end_to_end_id", self.instruction_id)):
                 if value:
-                    lines = Line.search(scope + [(field, "=", value)])
+                    lines = Line.search([*scope, (field, "=", value)])
                     if lines:
                         return lines
             return Line
         if self.level == "payment_info":
-            return Line.search(scope + [("pmt_inf_id", "=", self.pmt_inf_id)]) if self.pmt_inf_id else Line
-        return batch._file_lines().filtered(lambda l: l.state != "pending") if batch else Line
+            return Line.search([*scope, ("pmt_inf_id", "=", self.pmt_inf_id)]) if self.pmt_inf_id else Line
+        return batch._file_lines().filtered(lambda ln: ln.state != "pending") if batch else Line
 
     def _apply_event(self):
         """Match the event to payment lines and apply its status; True when it was one of ours."""
@@ -139,7 +137,7 @@ def _reconcile_with_statement_line(payment, st_line):
     if other or len(suspense) != 1 or not payment.move_id:
         return False
     pay_liquidity, _counterpart, _writeoff = payment._seek_for_lines()
-    target = pay_liquidity.filtered(lambda l: l.account_id.reconcile and not l.reconciled)
+    target = pay_liquidity.filtered(lambda ln: ln.account_id.reconcile and not ln.reconciled)
     if len(target) != 1 or payment.currency_id.compare_amounts(-suspense.amount_currency, target.amount_currency):
         return False
     try:

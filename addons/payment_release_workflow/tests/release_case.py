@@ -1,15 +1,15 @@
 """Shared fixtures of the release tests: a bank journal, a watched-folder connection, vendor bills,
 batches made of them, and pain.002 reports the bank would send back."""
 import os
-import uuid
 import shutil
 import tempfile
+import uuid
 
 from odoo import Command
-from odoo.tests.common import TransactionCase
-
-from odoo.addons.finance_bridge_core.lib.decision_guard import decision_scope
 from odoo.addons.finance_bridge_core.tests import factories
+from odoo.tests.common import TransactionCase, new_test_user
+
+RISK_RULES = ("risk_rule_bank_changed", "risk_rule_new_account", "risk_rule_anomaly", "risk_rule_duplicate")
 
 
 def pain002(msg_id, txs, grp=None, version="03", pmt_inf=None):
@@ -44,6 +44,16 @@ class ReleaseCase(TransactionCase):
         cls.iban = cls.journal.bank_account_id.sanitized_acc_number
         cls.expense = cls.env["account.account"].search([("account_type", "=", "expense")], limit=1)
         cls.vendors = [cls._vendor(f"Vendor {n}", 7_100_000 + n) for n in range(3)]
+        group = "finance_bridge_core.group_"
+        cls.preparer = new_test_user(cls.env, "rel_preparer", groups=f"base.group_user,{group}payment_preparer")
+        cls.approver = new_test_user(cls.env, "rel_approver", groups=f"base.group_user,{group}payment_approver")
+        cls.releaser = new_test_user(cls.env, "rel_releaser", groups=f"base.group_user,{group}payment_releaser")
+        cls.treasurer = new_test_user(cls.env, "rel_treasurer", groups=f"base.group_user,{group}treasury_manager")
+        # Screening rules of risk_screening (when installed) off: these tests are about what follows.
+        cls.company.write({name: False for name in RISK_RULES if name in cls.company._fields})
+        cls.env["finance.payment.policy.rule"].create({
+            "company_id": cls.company.id, "approvals_required": 1,
+            "approver_group_ids": [Command.set(cls.env.ref(f"{group}payment_approver").ids)]})
 
     @classmethod
     def _vendor(cls, name, number):
@@ -93,22 +103,34 @@ class ReleaseCase(TransactionCase):
                                          "partner_bank_id": bill.partner_bank_id.id, "amount": amount,
                                          "currency_id": self.eur.id, "remittance": bill.ref or bill.name,
                                          "end_to_end_id": "E2E" + uuid.uuid4().hex[:29].upper()}))
-        return self.env["finance.payment.batch"].create({
+        batch = self.env["finance.payment.batch"].with_user(self.preparer).create({
             "journal_id": self.journal.id, "connection_id": (conn or self.conn).id, "currency_id": self.eur.id,
             "requested_date": "2026-03-02", "line_ids": lines})
+        return batch.with_env(self.env)
 
-    def release_by_server(self, batch, msg_id=None):
-        """SERVER-SIDE stand-in for approvals + re-authenticated release (the approval part's
-        ``action_approve`` / ``action_release``): used by the status tests, which are about what happens
-        after the release; the end-to-end test goes through the real approval flow."""
-        with decision_scope("test: server-side release"):
-            batch.write({"state": "released", "msg_id": msg_id or f"MSG-{batch.id}-{batch.name[-6:]}"[:35]})
-            batch._transmit()
+    def approve_and_release(self, batch):
+        """Submit (preparer), approve (approver) and release (releaser) through the ORM as those users.
+
+        The release calls ``_release()`` — what ``action_release`` runs after Odoo's identity check,
+        which needs an HTTP session: the end-to-end test goes through that check over JSON-RPC.
+        """
+        batch.with_user(self.preparer).action_submit()
+        batch.with_user(self.approver).action_approve()
+        self.assertEqual(batch.state, "approved")
+        batch.with_user(self.releaser)._release()
+        self.assertEqual(batch.state, "released")
+        return batch
+
+    def release_and_send(self, batch):
+        self.approve_and_release(batch)
+        message = self.send(batch)
+        self.assertEqual(message.state, "sent", message.last_error)
+        self.assertEqual(batch.state, "transmitted")
         return batch
 
     def send(self, batch):
         """Run the outbox worker on the batch's message (as the cron would)."""
-        message = batch.outbox_message_id
+        message = batch.sudo().outbox_message_id
         message._process()
         return message
 
@@ -116,4 +138,4 @@ class ReleaseCase(TransactionCase):
         return self.env["finance.file.import"]._import_file(data, name, connection=self.conn)
 
     def e2e(self, batch, bill):
-        return batch.line_ids.filtered(lambda l: l.move_id == bill).tx_end_to_end_id
+        return batch.line_ids.filtered(lambda ln: ln.move_id == bill).tx_end_to_end_id
