@@ -1,4 +1,5 @@
 from . import (
+    test_adversarial_send_time,
     test_approval_policy_lib,
     test_iso_status,
     test_segregation_of_duties,
