@@ -14,11 +14,12 @@
         "data/ir_sequence.xml",
         "data/target2_holidays.xml",
         "wizards/batch_cancel_views.xml",
+        "wizards/propose_payments_views.xml",
         "views/payment_batch_views.xml",
         "views/bank_holiday_views.xml",
         "views/bank_connection_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/payment_demo.xml"],
     "installable": True,
 }

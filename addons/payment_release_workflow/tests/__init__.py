@@ -1,0 +1,7 @@
+from . import (
+    test_lib_batch_content,
+    test_lib_beneficiary_check,
+    test_lib_execution_date,
+    test_payment_batch_flow,
+    test_payment_batch_guards,
+)
