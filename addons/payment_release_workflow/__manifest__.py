@@ -16,6 +16,7 @@
         "data/ir_sequence.xml",
         "data/target2_holidays.xml",
         "wizards/batch_cancel_views.xml",
+        "wizards/propose_payments_views.xml",
         "views/payment_batch_views.xml",
         "views/payment_release_views.xml",
         "views/bank_holiday_views.xml",
@@ -23,6 +24,6 @@
         "views/menus.xml",
         "views/payment_approval_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/payment_demo.xml"],
     "installable": True,
 }
