@@ -25,5 +25,8 @@
         "views/payment_approval_views.xml",
     ],
     "demo": ["demo/payment_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["payment_release_workflow/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -10,4 +10,5 @@ from . import (
     test_payment_batch_guards,
     test_segregation_of_duties,
     test_status_paths,
+    test_tour,
 )
