@@ -1,8 +1,7 @@
 """Acceptance 3: the payment workflow in the browser (headless Chromium), as a preparer then an approver."""
 from odoo import Command
-from odoo.tests.common import HttpCase, new_test_user, tagged
-
 from odoo.addons.finance_bridge_core.tests.factories import iban_de
+from odoo.tests.common import HttpCase, new_test_user, tagged
 
 from .release_case import RISK_RULES
 
