@@ -72,6 +72,7 @@ adversarial:
 SHARED_DATA ?= $(CURDIR)/../shared/data
 BENCH_LINES ?= 10000
 BENCH_BIG_LINES ?= 100000
+BENCH_PAYMENTS ?= 2000
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 define with_db
@@ -90,7 +91,8 @@ screening-eval: check-odoo
 
 bench: $(TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES); } \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_payments.py -d "$$TEST_DB" --payments $(BENCH_PAYMENTS); } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.

@@ -93,8 +93,11 @@ class FinancePaymentBatchRelease(models.Model):
                 batch._create_payments()
             lines = batch._file_lines().sorted("id")
             ids = transfer_ids(lines._file_line_values())
+            by_transfer = {}
             for line in lines:
-                line._set_line_state(tx_end_to_end_id=ids[line.end_to_end_id])
+                by_transfer.setdefault(ids[line.end_to_end_id], []).append(line.id)
+            for transfer, line_ids in by_transfer.items():
+                lines.browse(line_ids)._set_line_state(tx_end_to_end_id=transfer)
             message = batch._finance_outbox_enqueue(batch.msg_id, MESSAGE_TYPE, batch._payment_payload(),
                                                     connection=connection, company=batch.company_id)
             batch.write({"outbox_message_id": message.id})
@@ -149,15 +152,20 @@ class FinancePaymentBatchRelease(models.Model):
 
         A rejection or return reverses this entry, which opens the bills again (status_event.py).
         """
-        for payment in self.payment_ids.sudo().filtered(lambda p: p.state == "draft"):
-            payment.action_post()
-            if not payment.move_id:
-                continue
-            bills = self.line_ids.filtered(lambda ln, p=payment: ln.payment_id == p).move_id
+        payments = self.payment_ids.sudo().filtered(lambda p: p.state == "draft")
+        payments.action_post()
+        bills_of = {}
+        for line in self.line_ids:
+            bills_of[line.payment_id.id] = bills_of.get(line.payment_id.id, self.env["account.move"]) | line.move_id
+        plan = []
+        for payment in payments.filtered("move_id"):
+            bills = bills_of.get(payment.id, self.env["account.move"])
             payable = (payment.move_id.line_ids | bills.line_ids).filtered(
                 lambda ln: ln.account_id.account_type == "liability_payable" and not ln.reconciled)
             if payable:
-                payable.reconcile()
+                plan.append(payable)
+        if plan:
+            self.env["account.move.line"].sudo()._reconcile_plan(plan)
 
     def _record_payment_info_ids(self, xml):
         """Which PmtInfId of the file each line went out in (pain.002 reports at that level too)."""
@@ -170,10 +178,13 @@ class FinancePaymentBatchRelease(models.Model):
             pmt_id = info.findtext("{*}PmtInfId")
             for e2e in info.iter("{*}EndToEndId"):
                 by_e2e[e2e.text] = pmt_id
+        groups = {}
         for line in self._file_lines():
             pmt_id = by_e2e.get(line.tx_end_to_end_id or line.end_to_end_id)
             if pmt_id:
-                line._set_line_state(pmt_inf_id=pmt_id)
+                groups[pmt_id] = groups.get(pmt_id, self.env[line._name]) | line
+        for pmt_id, lines in groups.items():
+            lines._set_line_state(pmt_inf_id=pmt_id)
 
     @decides
     def _finance_outbox_failed(self, message):
