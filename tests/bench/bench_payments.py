@@ -65,7 +65,7 @@ def setup(env, count, outbound):
         "move_type": "in_invoice", "partner_id": p.id, "partner_bank_id": b.id, "invoice_date": "2026-03-02",
         "ref": f"BENCH-{n:05d}", "invoice_line_ids": [Command.create({
             "name": "Services", "quantity": 1, "price_unit": 100 + n % 900 + (n % 100) / 100,
-            "account_id": expense.id, "tax_ids": []})]} for n, (p, b) in enumerate(zip(partners, banks))])
+            "account_id": expense.id, "tax_ids": []})]} for n, (p, b) in enumerate(zip(partners, banks, strict=True))])
     bills.action_post()
     return bills, conn, users
 
@@ -88,7 +88,7 @@ def main():
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
             started = time.perf_counter()
-            bills, conn, users = setup(env, args.payments, outbound)
+            bills, _conn, users = setup(env, args.payments, outbound)
             cr.commit()
             print(f"set-up: {len(bills)} posted bills of {len(bills)} vendors in "
                   f"{time.perf_counter() - started:.1f} s (not part of the figure)")

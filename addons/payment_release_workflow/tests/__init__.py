@@ -3,6 +3,7 @@ from . import (
     test_approval_policy_lib,
     test_end_to_end,
     test_iso_status,
+    test_killed_worker,
     test_lib_batch_content,
     test_lib_beneficiary_check,
     test_lib_execution_date,
