@@ -12,12 +12,11 @@ import unittest
 import uuid
 
 from odoo import Command
-from odoo.tests.common import get_db_name
-from odoo.tools import config
-
 from odoo.addons.bank_adapter_iso20022.tests.sshd_server import LocalSshd, sshd_available
 from odoo.addons.finance_bridge_core.tests.committed_case import CommittedCase
 from odoo.addons.finance_bridge_core.tests.factories import iban_de
+from odoo.tests.common import get_db_name
+from odoo.tools import config
 
 from .release_case import RISK_RULES
 
