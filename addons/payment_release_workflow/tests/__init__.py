@@ -1,4 +1,5 @@
 from . import (
+    test_adv_payment_batch_rpc,
     test_lib_batch_content,
     test_lib_beneficiary_check,
     test_lib_execution_date,
