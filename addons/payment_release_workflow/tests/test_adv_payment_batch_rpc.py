@@ -1,10 +1,9 @@
 """Over JSON-RPC: a preparer cannot set the state, the hash or any decision of a batch or its lines."""
 from odoo import fields
-from odoo.tests.common import tagged
-
 from odoo.addons.finance_bridge_core.lib.decision_guard import decision_scope
 from odoo.addons.finance_bridge_core.tests.factories import iban_de
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
+from odoo.tests.common import tagged
 
 BATCH = "finance.payment.batch"
 LINE = "finance.payment.batch.line"
