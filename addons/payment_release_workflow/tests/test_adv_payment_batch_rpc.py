@@ -9,9 +9,8 @@ BATCH = "finance.payment.batch"
 LINE = "finance.payment.batch.line"
 
 
-@tagged("post_install", "-at_install")
-class TestPaymentBatchRpc(RpcAttackCase):
-    adversarial_class = "segregation_of_duties"
+class PaymentBatchRpcBase(RpcAttackCase):
+    """A vendor bill of company A and a draft batch holding it, prepared by adv_preparer_a."""
 
     @classmethod
     def setUpClass(cls):
@@ -30,9 +29,19 @@ class TestPaymentBatchRpc(RpcAttackCase):
         journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", cls.company_a.id)],
                                                 limit=1)
         preparer = cls.users[("preparer", "a")]
+        cls.journal = journal
         cls.batch = env[BATCH].with_user(preparer).create({
             "journal_id": journal.id, "line_ids": [fields.Command.create({"move_id": bill.id})]})
         cls.line = cls.batch.line_ids
+        other = env["res.partner"].create({"name": "RPC Fraudster", "is_company": True})
+        cls.other_bank = env["res.partner.bank"].create({"acc_number": iban_de(7_100_002), "partner_id": other.id})
+        cls.bill2 = cls.bill.copy({"ref": "RPC-2", "invoice_date": fields.Date.today()})
+        cls.bill2.action_post()
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentBatchRpc(PaymentBatchRpcBase):
+    adversarial_class = "segregation_of_duties"
 
     def _unchanged(self, record, names):
         record.invalidate_recordset()
@@ -75,3 +84,46 @@ class TestPaymentBatchRpc(RpcAttackCase):
         self.assertRefused(self.call_kw("adv_preparer_b", BATCH, "read", [[self.batch.id], ["name"]]))
         self.batch.invalidate_recordset()
         self.assertEqual(self.batch.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentBatchInjectionRpc(PaymentBatchRpcBase):
+    adversarial_class = "payment_injection"
+
+    def test_line_to_another_vendors_account_is_refused(self):
+        answer = self.call_kw("adv_preparer_a", LINE, "write", [[self.line.id], {"partner_bank_id": self.other_bank.id}])
+        self.assertRefused(answer)
+        self.line.invalidate_recordset()
+        self.assertNotEqual(self.line.partner_bank_id, self.other_bank)
+
+    def test_amount_above_the_bill_is_refused(self):
+        self.assertRefused(self.call_kw("adv_preparer_a", LINE, "write", [[self.line.id], {"amount": 100.01}]))
+        self.assertRefused(self.call_kw("adv_preparer_a", LINE, "write", [[self.line.id], {"amount": 99.999}]))
+        self.line.invalidate_recordset()
+        self.assertEqual(self.line.amount, 100)
+
+    def test_same_bill_in_a_second_batch_is_refused(self):
+        answer = self.call_kw("adv_preparer_a", BATCH, "create", [[{
+            "journal_id": self.journal.id, "line_ids": [[0, 0, {"move_id": self.bill.id}]]}]])
+        self.assertRefused(answer)
+        self.assertEqual(self.env[LINE].search_count([("move_id", "=", self.bill.id)]), 1)
+
+    def test_line_added_to_a_released_batch_is_refused(self):
+        with decision_scope("test set-up"):
+            self.batch.sudo().write({"state": "released"})
+        before = self.batch.content_hash
+        answer = self.call_kw("adv_preparer_a", BATCH, "write", [[self.batch.id], {
+            "line_ids": [[0, 0, {"move_id": self.bill2.id}]]}])
+        self.assertRefused(answer)
+        answer = self.call_kw("adv_preparer_a", LINE, "create", [[{"batch_id": self.batch.id,
+                                                                  "move_id": self.bill2.id}]])
+        self.assertRefused(answer)
+        self.assertRefused(self.call_kw("adv_preparer_a", LINE, "unlink", [[self.line.id]]))
+        self.batch.invalidate_recordset()
+        self.assertEqual((len(self.batch.line_ids), self.batch.content_hash), (1, before))
+
+    def test_line_in_another_companys_batch_is_refused(self):
+        answer = self.call_kw("adv_preparer_b", LINE, "create", [[{"batch_id": self.batch.id,
+                                                                  "move_id": self.bill2.id}]])
+        self.assertRefused(answer)
+        self.assertEqual(self.env[LINE].search_count([("move_id", "=", self.bill2.id)]), 0)
