@@ -180,7 +180,9 @@ class FinancePaymentBatchLine(models.Model):
                 problems.append(_("%(m)s is already paid (%(s)s)", m=move.name, s=move.payment_state))
             elif move.payment_state == "partial" or move.currency_id.compare_amounts(
                     abs(move.amount_residual), abs(move.amount_total)) < 0:
-                if not line.payment_id:
+                # Partly paid by earlier batches of this workflow: the rest may be paid now.
+                earlier = move._get_reconciled_payments()
+                if not line.payment_id and not (earlier and all(p.finance_batch_id for p in earlier)):
                     problems.append(_("%(m)s is already partly paid elsewhere (%(r)s of %(t)s still due); check "
                                       "the other payment and re-propose it", m=move.name, r=abs(move.amount_residual),
                                       t=abs(move.amount_total)))
