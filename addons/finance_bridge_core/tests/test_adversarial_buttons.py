@@ -150,7 +150,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             empty = batches.create({"company_id": cls.company_a.id})
             cancelled = batches.create({"company_id": cls.company_a.id})
             cancelled.action_cancel("fixture")
-            fx["finance.payment.batch"] = [empty, cancelled]
+            fx.setdefault("finance.payment.batch", []).extend([empty, cancelled])
         return fx
 
     def _transient(self, model, login):
