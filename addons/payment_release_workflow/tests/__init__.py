@@ -1,4 +1,5 @@
 from . import (
+    test_adv_payment_batch_rpc,
     test_adversarial_send_time,
     test_approval_policy_lib,
     test_end_to_end,
