@@ -276,10 +276,6 @@ class FinancePaymentBatch(models.Model):
             self._notify_approvers()
         return True
 
-    def _check_editable(self, vals):
-        """An approved batch may still change: the change voids its approvals (see ``_content_changed``)."""
-        return super(FinancePaymentBatch, self.filtered(lambda b: b.state != "approved"))._check_editable(vals)
-
     # ------------------------------------------------------------------ release
     def _check_release(self):
         user = self.env.user

@@ -24,7 +24,7 @@ class TestSegregationOfDuties(ApprovalCase):
 
     def test_preparer_cannot_approve_rpc(self):
         batch = self.submitted("adv_prepapp_a")
-        self.assertRefused(self.call_button("adv_prepapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_prepapp_a", BATCH, "action_approve", [batch.id]), "preparer")
         self.assertEqual(self.fresh(batch).state, "to_approve")
         self.assertFalse(batch.approval_ids)
 
@@ -50,7 +50,8 @@ class TestSegregationOfDuties(ApprovalCase):
         self.two_approvals_rule()
         batch = self.submitted()
         self.assertTrue(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]).ok)
-        self.assertRefused(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]),
+                              "already approved")
         self.assertEqual(len(self.fresh(batch).approval_ids), 1)
         self.assertEqual(batch.state, "to_approve")
         self.assertTrue(self.call_button("adv_approver2_a", BATCH, "action_approve", [batch.id]).ok)
@@ -103,7 +104,8 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.submitted()
         self.bank.with_user(self.user("adv_bankapp_a")).write({"acc_holder_name": "Approval Test Vendor"})
         self.assertEqual(self.bank.last_changed_by_id, self.user("adv_bankapp_a"))
-        self.assertRefused(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]),
+                              "beneficiary account")
         with self.assertRaisesRegex(AccessError, "beneficiary account"):
             self.approve(batch, "adv_bankapp_a")
 
@@ -114,7 +116,8 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.make_batch()
         batch.line_ids.with_user(self.user("adv_preparer_a")).write({"partner_bank_id": bank.id})
         batch.with_user(self.user("adv_preparer_a")).action_submit()
-        self.assertRefused(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]),
+                              "beneficiary account")
         self.assertFalse(self.fresh(batch).approval_ids)
 
     def test_last_changed_by_cannot_be_forged(self):
@@ -128,7 +131,7 @@ class TestSegregationOfDuties(ApprovalCase):
         self.approve(batch, "adv_apprel_a")
         self.assertEqual(batch.state, "approved")
         answer, second = self.release_with_password("adv_apprel_a", batch)
-        self.assertRefused(answer)
+        self.assertRefusedFor(answer, "approver of a batch cannot release")
         self.assertIsNone(second)
         self.assertEqual(self.fresh(batch).state, "approved")
 
@@ -136,7 +139,7 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.submitted("adv_preprel_a")
         self.approve(batch, "adv_approver_a")
         answer, _second = self.release_with_password("adv_preprel_a", batch)
-        self.assertRefused(answer)
+        self.assertRefusedFor(answer, "preparer of a batch cannot release")
         self.assertEqual(self.fresh(batch).state, "approved")
 
     def test_small_team_lets_the_approver_release(self):
