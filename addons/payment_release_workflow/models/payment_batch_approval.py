@@ -113,7 +113,7 @@ class FinancePaymentBatch(models.Model):
             if holds:
                 raise UserError(_("Payment batch %(b)s: %(n)s line(s) have an open screening hold (%(l)s); they "
                                   "must be reviewed before the batch can go on.", b=batch.name, n=len(holds),
-                                  l=", ".join(holds.mapped("move_id.name")[:5])))
+                                  l=", ".join(holds.sudo().mapped("move_id.name")[:5])))
 
     # ------------------------------------------------------------------ audit and notices
     def _decision_log(self, event_type, summary, **extra):

@@ -32,6 +32,10 @@ class ApprovalCase(RpcAttackCase):
             cls.users[(login, "x")] = new_test_user(
                 env, login, password=login, groups=f"base.group_user,{groups}",
                 company_id=cls.company_a.id, company_ids=[(6, 0, cls.company_a.ids)])
+        # Preparers work on bills (as the demo users do): they need the invoicing rights.
+        invoicing = env.ref("account.group_account_invoice")
+        for login in ("adv_preparer_a", "adv_prepapp_a", "adv_preprel_a"):
+            env["res.users"].search([("login", "=", login)]).group_ids = [(4, invoicing.id)]
         # Screening rules of risk_screening (when installed) off: these tests choose their holds.
         cls.company_a.write({name: False for name in RISK_RULES if name in cls.company_a._fields})
         cls.journal = factories.BankJournalFactory(company_id=cls.company_a.id)
@@ -97,8 +101,7 @@ class ApprovalCase(RpcAttackCase):
                              senior_group_ids=[(6, 0, self.env.ref(f"{G}treasury_manager").ids)] if senior else [])
 
     def fresh(self, record):
-        record.invalidate_recordset()
-        record.line_ids.invalidate_recordset()
+        self.env.invalidate_all()
         return record
 
     def audit_types(self, batch):
