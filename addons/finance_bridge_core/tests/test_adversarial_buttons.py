@@ -145,6 +145,11 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             fx["risk.allowlist"] = list(env["risk.allowlist"].sudo().create({
                 "company_id": cls.company_a.id, "entry_id": env["risk.list.entry"].sudo().search([], limit=1).id,
                 "screened_name": "Quorvant Ixelby Trading", "name_hash": "ops", "reason": "fixture"}))
+        if "finance.payment.policy.change" in env:  # payment_release_workflow: an empty batch, a pending change
+            fx.setdefault("finance.payment.batch", []).append(
+                env["finance.payment.batch"].create({"company_id": cls.company_a.id}))
+            fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
+                "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
         return fx
 
     def _transient(self, model, login):

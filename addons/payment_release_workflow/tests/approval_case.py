@@ -93,11 +93,11 @@ class ApprovalCase(RpcAttackCase):
         """An approval rule for company A, straight through the ORM as superuser (set-up only)."""
         approver = self.env.ref(f"{G}payment_approver")
         return self.env["finance.payment.policy.rule"].create(dict({
-            "company_id": self.company_a.id, "approvals_required": 1,
+            "company_id": self.company_a.id, "required_approvals": 1,
             "approver_group_ids": [(6, 0, approver.ids)]}, **vals))
 
     def two_approvals_rule(self, senior=0):
-        return self.set_rule(approvals_required=2, senior_approvals=senior,
+        return self.set_rule(required_approvals=2, senior_approvals=senior,
                              senior_group_ids=[(6, 0, self.env.ref(f"{G}treasury_manager").ids)] if senior else [])
 
     def fresh(self, record):

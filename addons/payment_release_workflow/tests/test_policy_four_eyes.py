@@ -15,7 +15,7 @@ class TestPolicyFourEyes(ApprovalCase):
         senior = self.env.ref("finance_bridge_core.group_treasury_manager")
         answer = self.call_kw(login, CHANGE, "create", [dict({
             "operation": "create", "reason": "large payments need a treasury manager", "amount_min": 10000,
-            "approvals_required": 2, "senior_approvals": 1, "senior_group_ids": [(6, 0, senior.ids)]}, **vals)])
+            "required_approvals": 2, "senior_approvals": 1, "senior_group_ids": [(6, 0, senior.ids)]}, **vals)])
         return answer
 
     def rules(self):
@@ -40,7 +40,7 @@ class TestPolicyFourEyes(ApprovalCase):
         self.fresh(change)
         self.assertEqual((change.state, change.decided_by_id), ("applied", self.user("adv_treasury2_a")))
         rule = self.rules()
-        self.assertEqual((rule.approvals_required, rule.senior_approvals, rule.amount_min), (2, 1, 10000))
+        self.assertEqual((rule.required_approvals, rule.senior_approvals, rule.amount_min), (2, 1, 10000))
         events = self.env["finance.audit.event"].search([("model", "=", CHANGE), ("res_id", "=", change.id)])
         self.assertEqual(set(events.mapped("event_type")),
                          {"payment_policy.change_proposed", "payment_policy.change_applied"})
@@ -48,17 +48,17 @@ class TestPolicyFourEyes(ApprovalCase):
     def test_rules_and_switch_not_writable_directly(self):
         rule = self.set_rule(amount_max=10000)
         for login in ("adv_treasury_a", "adv_conn_admin_a"):
-            self.assertRefused(self.call_kw(login, RULE, "write", [[rule.id], {"approvals_required": 0}]))
+            self.assertRefused(self.call_kw(login, RULE, "write", [[rule.id], {"required_approvals": 0}]))
             self.assertRefused(self.call_kw(login, RULE, "unlink", [[rule.id]]))
-            self.assertRefused(self.call_kw(login, RULE, "create", [{"approvals_required": 1}]))
+            self.assertRefused(self.call_kw(login, RULE, "create", [{"required_approvals": 1}]))
             self.assertRefused(self.call_kw(login, "res.company", "write",
                                             [[self.company_a.id], {"payment_small_team": True}]))
-        self.assertEqual(self.fresh(rule).approvals_required, 1)
+        self.assertEqual(self.fresh(rule).required_approvals, 1)
         self.assertFalse(self.company_a.payment_small_team)
 
     def test_proposal_cannot_be_edited_or_decided_directly(self):
         change = self.env[CHANGE].browse(self.propose().result)
-        self.assertRefused(self.call_kw("adv_treasury_a", CHANGE, "write", [[change.id], {"approvals_required": 1}]))
+        self.assertRefused(self.call_kw("adv_treasury_a", CHANGE, "write", [[change.id], {"required_approvals": 1}]))
         for vals in ({"state": "applied"}, {"proposed_by_id": self.user("adv_treasury2_a").id},
                      {"decided_by_id": self.user("adv_treasury2_a").id}):
             self.assertRefused(self.call_kw("adv_treasury_a", CHANGE, "write", [[change.id], vals]))
