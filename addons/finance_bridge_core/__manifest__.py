@@ -27,7 +27,7 @@
         "views/menus.xml",
         "views/evidence_retention_views.xml",
     ],
-    "demo": ["demo/finance_bridge_demo.xml"],
+    "demo": ["demo/finance_bridge_demo.xml", "demo/demo_users.xml"],
     "installable": True,
     "application": False,
 }

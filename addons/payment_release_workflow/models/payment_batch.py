@@ -230,6 +230,25 @@ class FinancePaymentBatch(models.Model):
                 raise UserError(_("Payment batch %(b)s is %(s)s: its content can no longer change.",
                                   b=batch.name, s=dict(STATES)[batch.state]))
 
+    @api.model
+    def _payment_connections(self, company):
+        """Active connections of ``company`` whose provider can send payments."""
+        conns = self.env["finance.bank.connection"].search([("company_id", "=", company.id)])
+        return conns.filtered(lambda c: "payments" in (c.provider_capabilities or "").replace(" ", "").split(","))
+
+    @api.model
+    def _new_for_bills(self, bills, **values):
+        """A new draft batch for ``bills`` (one company), with the company's bank journal and connection."""
+        company = bills.company_id[:1] or self.env.company
+        journal = self.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)],
+                                                     limit=1)
+        currencies = bills.currency_id
+        vals = {"company_id": company.id, "journal_id": journal.id,
+                "connection_id": self._payment_connections(company)[:1].id,
+                "currency_id": currencies.id if len(currencies) == 1 else company.currency_id.id}
+        vals.update({k: v for k, v in values.items() if v})
+        return self.with_company(company).create(vals)
+
     # ------------------------------------------------------------------ hooks (overridden by other parts)
     def _content_changed(self):
         """Called after any change of the batch content. Overridden by the approval part (voids approvals)."""

@@ -27,7 +27,7 @@ LINE_STATES = [
 ]
 
 
-def _new_end_to_end_id():
+def _new_end_to_end_id(_records=None):
     return "E2E" + uuid.uuid4().hex[:32].upper()
 
 
@@ -111,6 +111,7 @@ class FinancePaymentBatchLine(models.Model):
                 defaults = self._values_from_bill(self.env["account.move"].browse(vals["move_id"]))
                 for key, value in defaults.items():
                     vals.setdefault(key, value)
+            self._check_amount_precision(vals)
         lines = super().create(vals_list)
         lines.batch_id._check_lines_editable()
         lines._check_not_in_other_batch()
@@ -121,6 +122,8 @@ class FinancePaymentBatchLine(models.Model):
         content = set(vals) & set(LINE_CONTENT_FIELDS)
         if content:
             self.batch_id._check_lines_editable()
+        for line in self:
+            line._check_amount_precision(vals)
         res = super().write(vals)
         if content:
             if "move_id" in vals:
@@ -134,6 +137,18 @@ class FinancePaymentBatchLine(models.Model):
         res = super().unlink()
         batches.exists()._content_changed()
         return res
+
+    def _check_amount_precision(self, vals):
+        """Refuse an amount with more decimals than its currency (the ORM would silently round it)."""
+        if vals.get("amount") is None:
+            return
+        currency = self.env["res.currency"].browse(vals.get("currency_id")) if vals.get("currency_id") else \
+            self.currency_id
+        if currency and currency.round(vals["amount"]) != vals["amount"]:
+            move = self.env["account.move"].browse(vals.get("move_id")) if vals.get("move_id") else self.move_id
+            raise ValidationError(_("Bill %(m)s: %(a)s has more decimals than %(c)s allows (%(d)s).",
+                                    m=move.sudo().name, a=vals["amount"], c=currency.name,
+                                    d=currency.decimal_places))
 
     # ------------------------------------------------------------------ never paid twice
     def _active_elsewhere(self):

@@ -1,1 +1,4 @@
-from . import batch_cancel
+from . import (
+    batch_cancel,
+    propose_payments,
+)
