@@ -50,6 +50,9 @@ class TestSegregationOfDuties(ApprovalCase):
         self.two_approvals_rule()
         batch = self.submitted()
         self.assertTrue(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]).ok)
+        approval = self.fresh(batch).approval_ids
+        self.assertEqual(approval.ip_address, "127.0.0.1")
+        self.assertEqual(len(approval.session_ref), 16)
         self.assertRefusedFor(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]),
                               "already approved")
         self.assertEqual(len(self.fresh(batch).approval_ids), 1)
@@ -86,6 +89,33 @@ class TestSegregationOfDuties(ApprovalCase):
             "company_id": self.company_a.id, "decided_at": "2026-01-01 00:00:00"}])
         self.assertRefused(answer)
         self.assertEqual(self.fresh(batch).state, "to_approve")
+        self.assertFalse(batch.approval_ids)
+
+    def test_import_cannot_approve_or_set_states_rpc(self):
+        batch = self.submitted()
+        answer = self.call_kw("adv_approver_a", "finance.payment.approval", "load", [
+            ["batch_id/.id", "user_id/.id", "content_hash", "company_id/.id", "decided_at"],
+            [[str(batch.id), str(self.user("adv_approver_a").id), batch.content_hash, str(self.company_a.id),
+              "2026-01-01 00:00:00"]]])
+        self.assertImportRefused(answer)
+        answer = self.call_kw("adv_preparer_a", BATCH, "load", [[".id", "state"], [[str(batch.id), "approved"]]])
+        self.assertImportRefused(answer)
+        self.assertEqual(self.fresh(batch).state, "to_approve")
+        self.assertFalse(batch.approval_ids)
+
+    def assertImportRefused(self, answer):
+        self.assertTrue(answer.ok, answer)  # load() reports row errors instead of raising
+        self.assertFalse(answer.result["ids"])
+        self.assertIn("refused", " ".join(m["message"] for m in answer.result["messages"]))
+
+    def test_server_action_meets_the_same_rules(self):
+        batch = self.submitted("adv_prepapp_a")
+        action = self.env["ir.actions.server"].create({
+            "name": "Approve selected batches", "state": "code", "code": "records.action_approve()",
+            "model_id": self.env["ir.model"]._get_id(BATCH)})
+        with self.assertRaisesRegex(AccessError, "preparer"):
+            action.with_user(self.user("adv_prepapp_a")).with_context(
+                active_model=BATCH, active_ids=batch.ids, active_id=batch.id).run()
         self.assertFalse(batch.approval_ids)
 
     def test_private_approval_methods_not_callable_rpc(self):
