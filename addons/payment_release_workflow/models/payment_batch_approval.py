@@ -79,7 +79,7 @@ class FinancePaymentBatch(models.Model):
                 batch.approvals_needed, batch.approval_count, batch.hold_count = False, 0, 0
                 batch.awaiting_my_approval = False
                 continue
-            valid = batch._valid_approvals()
+            valid = batch._valid_approvals(batch.content_hash)  # stored hash: cheap for lists
             batch.approval_count = len(valid)
             batch.hold_count = len(batch.line_ids.filtered(lambda line: line.state == "screening_hold"))
             try:
