@@ -145,9 +145,13 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             fx["risk.allowlist"] = list(env["risk.allowlist"].sudo().create({
                 "company_id": cls.company_a.id, "entry_id": env["risk.list.entry"].sudo().search([], limit=1).id,
                 "screened_name": "Quorvant Ixelby Trading", "name_hash": "ops", "reason": "fixture"}))
-        if "finance.payment.policy.change" in env:  # payment_release_workflow: an empty batch, a pending change
-            fx.setdefault("finance.payment.batch", []).append(
-                env["finance.payment.batch"].create({"company_id": cls.company_a.id}))
+        if "finance.payment.batch" in env:
+            batches = env["finance.payment.batch"].with_company(cls.company_a)
+            empty = batches.create({"company_id": cls.company_a.id})
+            cancelled = batches.create({"company_id": cls.company_a.id})
+            cancelled.action_cancel("fixture")
+            fx.setdefault("finance.payment.batch", []).extend([empty, cancelled])
+        if "finance.payment.policy.change" in env:  # payment_release_workflow (approval): a pending change
             fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
                 "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
         return fx
@@ -171,6 +175,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             hits = self.fixtures["risk.screening.hit"]
             return [maker[model].create({"hit_ids": [(6, 0, [h.id for h in hits])], "decision": "false_positive",
                                          "reason": " "})]
+        if model == "finance.payment.batch.cancel":
+            return [maker[model].create({"batch_id": self.fixtures["finance.payment.batch"][0].id, "reason": " "})]
+        if model == "finance.payment.propose":
+            return [maker[model].create({"due_date": "2000-01-01", "company_id": self.company_a.id})]
         raise AssertionError(f"no broken wizard of {model}: add one to this test")
 
     def _records(self, model, login):
@@ -300,6 +308,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
 
     def test_queue_event_and_upload_buttons(self):
         self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event"})
+
+    def test_payment_batch_buttons(self):
+        self._walk({m for m, _meth in self.buttons if m.startswith("finance.payment.")})
 
     def test_screening_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("risk.") or m == "res.partner"}

@@ -1,5 +1,5 @@
 """Bank holiday calendars: the days a payment system does not settle (TARGET2 shipped as data)."""
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class FinanceBankHolidayCalendar(models.Model):
@@ -24,7 +24,6 @@ class FinanceBankHoliday(models.Model):
     _name = "finance.bank.holiday"
     _description = "Bank closing day"
     _order = "date"
-    _finance_shared_config = True
 
     calendar_id = fields.Many2one("finance.bank.holiday.calendar", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="calendar_id.company_id", store=True)
@@ -32,3 +31,20 @@ class FinanceBankHoliday(models.Model):
     name = fields.Char(required=True)
 
     _calendar_date_unique = models.Constraint("unique(calendar_id, date)", "A closing day is listed once per calendar.")
+
+    # A closing day changes its calendar: for a shared calendar (TARGET2) only an all-company user may.
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records.calendar_id._finance_check_shared("write", records=records.calendar_id)
+        return records
+
+    def write(self, vals):
+        self.calendar_id._finance_check_shared("write", records=self.calendar_id)
+        res = super().write(vals)
+        self.calendar_id._finance_check_shared("write", records=self.calendar_id)
+        return res
+
+    def unlink(self):
+        self.calendar_id._finance_check_shared("write", records=self.calendar_id)
+        return super().unlink()

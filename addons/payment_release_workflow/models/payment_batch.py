@@ -90,6 +90,9 @@ class FinancePaymentBatch(models.Model):
     line_count = fields.Integer(compute="_compute_counts")
     bill_count = fields.Integer(compute="_compute_counts")
     payment_count = fields.Integer(compute="_compute_counts")
+    outbox_count = fields.Integer(compute="_compute_counts")
+    status_event_count = fields.Integer(compute="_compute_counts")
+    audit_count = fields.Integer(compute="_compute_counts")
 
     # ------------------------------------------------------------------ computes
     @api.depends("line_ids.amount", "line_ids.state", "line_ids.currency_id")
@@ -109,6 +112,24 @@ class FinancePaymentBatch(models.Model):
             batch.line_count = len(batch.line_ids)
             batch.bill_count = len(batch.line_ids.move_id)
             batch.payment_count = len(batch.payment_ids)
+            batch.outbox_count = len(batch._outbox_messages())
+            batch.status_event_count = len(batch._status_events())
+            batch.audit_count = len(batch._audit_events())
+
+    def _outbox_messages(self):
+        return self.env["finance.outbox.message"].search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+
+    def _status_events(self):
+        """Status events of the batch: by its MsgId or by the end-to-end ids of its lines."""
+        e2e = self.line_ids.mapped("end_to_end_id")
+        msg_ids = [m for m in self.mapped("msg_id") if m]
+        if not e2e and not msg_ids:
+            return self.env["finance.status.event"]
+        return self.env["finance.status.event"].search(
+            ["|", ("msg_id", "in", msg_ids), ("end_to_end_id", "in", e2e), ("company_id", "in", self.company_id.ids)])
+
+    def _audit_events(self):
+        return self.env["finance.audit.event"].search([("model", "=", self._name), ("res_id", "in", self.ids)])
 
     # ------------------------------------------------------------------ execution date
     def _execution_date_result(self, now=None):
@@ -273,8 +294,16 @@ class FinancePaymentBatch(models.Model):
 
     @decides
     def _set_state(self, state, **extra):
-        """Server-side state change (callers have checked the rules)."""
-        return self.write(dict(extra, state=state))
+        """Server-side state change (callers have checked the rules), in the audit trail with the content hash."""
+        for batch in self:
+            previous = batch.state
+            batch.write(dict(extra, state=state))
+            self.env["finance.audit.event"]._log(
+                f"payment_batch.{state}", record=batch,
+                summary=f"{batch.name}: {previous} -> {state}",
+                payload={"from": previous, "to": state, "content_hash": batch.content_hash,
+                         "amount_total": str(batch.amount_total), "reason": extra.get("cancel_reason") or ""})
+        return True
 
     # ------------------------------------------------------------------ actions
     def action_submit(self):
@@ -412,3 +441,15 @@ class FinancePaymentBatch(models.Model):
     def action_view_payments(self):
         check_button(self, "finance_bridge_core.group_finance_user")
         return self._open("account.payment", self.payment_ids, _("Payments"))
+
+    def action_view_outbox(self):
+        check_button(self, "finance_bridge_core.group_finance_user")
+        return self._open("finance.outbox.message", self._outbox_messages(), _("Outbox"))
+
+    def action_view_status_events(self):
+        check_button(self, "finance_bridge_core.group_finance_user")
+        return self._open("finance.status.event", self._status_events(), _("Status events"))
+
+    def action_view_audit(self):
+        check_button(self, "finance_bridge_core.group_finance_user")
+        return self._open("finance.audit.event", self._audit_events(), _("Audit trail"))

@@ -63,7 +63,7 @@ class FinancePaymentBatchLine(models.Model):
     @api.constrains("amount", "currency_id", "move_id")
     def _check_amount(self):
         """Positive, in the currency's precision, and never above what is still due on the bill."""
-        for line in self:
+        for line in self.sudo():  # the rule holds whoever may read the bill
             where = _("Batch %(b)s, bill %(m)s", b=line.batch_id.name, m=line.move_id.name)
             currency = line.currency_id
             if currency.compare_amounts(line.amount, 0) <= 0:
@@ -81,7 +81,7 @@ class FinancePaymentBatchLine(models.Model):
 
     @api.constrains("move_id", "partner_bank_id", "partner_id")
     def _check_bill(self):
-        for line in self:
+        for line in self.sudo():
             move = line.move_id.sudo()
             if move.move_type not in BILL_TYPES or move.state != "posted":
                 raise ValidationError(_("Batch %(b)s: %(m)s is not a posted vendor bill.",
@@ -180,7 +180,9 @@ class FinancePaymentBatchLine(models.Model):
                 problems.append(_("%(m)s is already paid (%(s)s)", m=move.name, s=move.payment_state))
             elif move.payment_state == "partial" or move.currency_id.compare_amounts(
                     abs(move.amount_residual), abs(move.amount_total)) < 0:
-                if not line.payment_id:
+                # Partly paid by earlier batches of this workflow: the rest may be paid now.
+                earlier = move._get_reconciled_payments()
+                if not line.payment_id and not (earlier and all(p.finance_batch_id for p in earlier)):
                     problems.append(_("%(m)s is already partly paid elsewhere (%(r)s of %(t)s still due); check "
                                       "the other payment and re-propose it", m=move.name, r=abs(move.amount_residual),
                                       t=abs(move.amount_total)))

@@ -1,4 +1,5 @@
 from . import (
+    test_adv_payment_batch_rpc,
     test_approval_policy_lib,
     test_approval_voiding,
     test_lib_batch_content,

@@ -5,7 +5,7 @@ import pytz
 
 from odoo import fields
 from odoo.addons.finance_bridge_core.tests.factories import iban_de
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib.execution_date import target2_closing_days
 from .common import PaymentBatchCase
@@ -190,3 +190,23 @@ class TestPaymentBatchFlow(PaymentBatchCase):
         self.assertEqual(amounts.get(bill), 980)
         wizard.use_discounts = False
         self.assertNotIn(bill, dict(wizard._candidates()))
+
+    # ------------------------------------------------------------------ calendars
+    def test_shared_calendar_only_for_all_company_users(self):
+        other = self.env["res.company"].create({"name": "PB Other Company"})
+        treasurer = self.env["res.users"].create({
+            "name": "PB Treasurer", "login": "pb_treasurer", "company_id": self.company.id,
+            "company_ids": [fields.Command.set(self.company.ids)],
+            "group_ids": [fields.Command.set([self.env.ref("base.group_user").id,
+                                              self.env.ref("finance_bridge_core.group_treasury_manager").id])]})
+        self.assertTrue(other)
+        target2 = self.env.ref("payment_release_workflow.calendar_target2").with_user(treasurer)
+        with self.assertRaisesRegex(AccessError, "Shared records"):
+            target2.holiday_ids[:1].write({"name": "changed"})
+        with self.assertRaisesRegex(AccessError, "Shared records"):
+            self.env["finance.bank.holiday"].with_user(treasurer).create(
+                {"calendar_id": target2.id, "date": date(2026, 3, 10), "name": "forged"})
+        own = self.env["finance.bank.holiday.calendar"].with_user(treasurer).create({
+            "name": "Own bank", "company_id": self.company.id,
+            "holiday_ids": [fields.Command.create({"date": date(2026, 3, 10), "name": "Bank day off"})]})
+        self.assertEqual(len(own.holiday_ids), 1)

@@ -116,3 +116,18 @@ class TestPaymentBatchGuards(PaymentBatchCase):
         self.assertEqual(set(batch.line_ids.mapped("remittance")), {"ADD-1", "ADD-2"})
         with self.assertRaisesRegex(UserError, "not posted"):
             self.bill(self.vendor_a, 10, "ADD-3", post=False).with_user(self.preparer).action_add_to_payment_batch()
+
+    def test_rest_of_a_bill_partly_paid_by_an_earlier_batch_may_follow(self):
+        bill = self.bill(self.vendor_a, 100, "G-11")
+        first = self.batch(bill, line_ids=[fields.Command.create({"move_id": bill.id, "amount": 60})])
+        first.action_submit()
+        payment = first._create_payments()
+        payment.action_post()
+        (payment.move_id.line_ids | bill.line_ids).filtered(
+            lambda ln: ln.account_id.account_type == "liability_payable" and not ln.reconciled).reconcile()
+        self.assertEqual(bill.payment_state, "partial")
+        first._set_state("settled")
+        first.line_ids._set_line_state("paid")
+        rest = self.batch(bill, line_ids=[fields.Command.create({"move_id": bill.id, "amount": 40})])
+        rest.action_submit()
+        self.assertEqual(rest.state, "to_approve")
