@@ -151,6 +151,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             cancelled = batches.create({"company_id": cls.company_a.id})
             cancelled.action_cancel("fixture")
             fx.setdefault("finance.payment.batch", []).extend([empty, cancelled])
+        if "finance.payment.policy.change" in env:  # payment_release_workflow (approval): a pending change
+            fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
+                "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
         return fx
 
     def _transient(self, model, login):

@@ -79,7 +79,7 @@ class FinancePaymentBatch(models.Model):
                 batch.approvals_needed, batch.approval_count, batch.hold_count = False, 0, 0
                 batch.awaiting_my_approval = False
                 continue
-            valid = batch._valid_approvals()
+            valid = batch._valid_approvals(batch.content_hash)  # stored hash: cheap for lists
             batch.approval_count = len(valid)
             batch.hold_count = len(batch.line_ids.filtered(lambda line: line.state == "screening_hold"))
             try:
@@ -113,7 +113,7 @@ class FinancePaymentBatch(models.Model):
             if holds:
                 raise UserError(_("Payment batch %(b)s: %(n)s line(s) have an open screening hold (%(l)s); they "
                                   "must be reviewed before the batch can go on.", b=batch.name, n=len(holds),
-                                  l=", ".join(holds.mapped("move_id.name")[:5])))
+                                  l=", ".join(holds.sudo().mapped("move_id.name")[:5])))
 
     # ------------------------------------------------------------------ audit and notices
     def _decision_log(self, event_type, summary, **extra):
@@ -275,10 +275,6 @@ class FinancePaymentBatch(models.Model):
             self._close_activities()
             self._notify_approvers()
         return True
-
-    def _check_editable(self, vals):
-        """An approved batch may still change: the change voids its approvals (see ``_content_changed``)."""
-        return super(FinancePaymentBatch, self.filtered(lambda b: b.state != "approved"))._check_editable(vals)
 
     # ------------------------------------------------------------------ release
     def _check_release(self):

@@ -1,13 +1,9 @@
-"""Screening holds on batch lines, and line edits that void the batch's approvals."""
+"""Screening holds on batch lines: the core hook per payment, holds kept on the line until a re-check passes."""
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentDTO, ScreeningHold
-
-# Line fields that are part of what the bank is asked to pay (see lib/batch_content.py).
-LINE_CONTENT_FIELDS = {"batch_id", "move_id", "partner_id", "partner_bank_id", "amount", "currency_id", "remittance",
-                       "end_to_end_id"}
 
 
 class FinancePaymentBatchLine(models.Model):
@@ -16,26 +12,6 @@ class FinancePaymentBatchLine(models.Model):
     screening_holds = fields.Text(readonly=True, copy=False, guarded=True,
                                   help="Why screening holds this payment (cleared when a re-check passes).")
     screened_at = fields.Datetime(readonly=True, copy=False, guarded=True)
-
-    # ------------------------------------------------------------------ approvals follow the content
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.batch_id._content_changed()
-        return lines
-
-    def write(self, vals):
-        batches = self.batch_id
-        res = super().write(vals)
-        if LINE_CONTENT_FIELDS & set(vals):
-            (batches | self.batch_id)._content_changed()
-        return res
-
-    def unlink(self):
-        batches = self.batch_id
-        res = super().unlink()
-        batches.exists()._content_changed()
-        return res
 
     # ------------------------------------------------------------------ screening
     def _screening_payment(self):

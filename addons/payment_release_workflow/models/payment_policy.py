@@ -29,25 +29,25 @@ class FinancePaymentPolicyRule(models.Model):
     currency_id = fields.Many2one("res.currency", help="Empty: every currency.")
     amount_min = fields.Float(string="Above", digits=(16, 2), help="The rule applies to batch totals above this.")
     amount_max = fields.Float(string="Up to", digits=(16, 2), help="... up to and including this (0: no limit).")
-    approvals_required = fields.Integer(default=1, required=True)
+    required_approvals = fields.Integer(default=1, required=True)
     approver_group_ids = fields.Many2many("res.groups", "finance_payment_rule_approver_group_rel",
                                           "rule_id", "group_id", string="Groups allowed to approve")
     senior_approvals = fields.Integer(default=0, help="How many of the approvals must come from the senior groups.")
     senior_group_ids = fields.Many2many("res.groups", "finance_payment_rule_senior_group_rel",
                                         "rule_id", "group_id", string="Senior groups")
 
-    @api.depends("journal_id", "currency_id", "amount_min", "amount_max", "approvals_required")
+    @api.depends("journal_id", "currency_id", "amount_min", "amount_max", "required_approvals")
     def _compute_name(self):
         for rule in self:
             scope = " / ".join(filter(None, (rule.journal_id.name, rule.currency_id.name))) or _("all")
             upper = f"≤ {rule.amount_max:,.2f}" if rule.amount_max else _("no limit")
             rule.name = _("%(scope)s, > %(low)s %(up)s: %(n)s approval(s)", scope=scope,
-                          low=f"{rule.amount_min:,.2f}", up=upper, n=rule.approvals_required)
+                          low=f"{rule.amount_min:,.2f}", up=upper, n=rule.required_approvals)
 
     def _to_dto(self):
         self.ensure_one()
         return PolicyRule(
-            rule_id=self.id, approvals_required=self.approvals_required,
+            rule_id=self.id, approvals_required=self.required_approvals,
             approver_groups=frozenset(self.approver_group_ids.ids),
             senior_approvals=self.senior_approvals, senior_groups=frozenset(self.senior_group_ids.ids),
             journal_id=self.journal_id.id or None, currency_id=self.currency_id.id or None,

@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..lib.approval_policy import PolicyRule, overlapping, to_decimal
 
 GROUP_TREASURY = "finance_bridge_core.group_treasury_manager"
-RULE_FIELDS = ("journal_id", "currency_id", "amount_min", "amount_max", "approvals_required",
+RULE_FIELDS = ("journal_id", "currency_id", "amount_min", "amount_max", "required_approvals",
                "approver_group_ids", "senior_approvals", "senior_group_ids")
 PROPOSAL_FIELDS = set(RULE_FIELDS) | {"company_id", "operation", "rule_id", "reason", "small_team"}
 
@@ -23,7 +23,7 @@ def rule_snapshot(record):
     """The rule fields of a rule or of a proposed change, as plain JSON values (for the audit)."""
     return {"journal": record.journal_id.display_name or None, "currency": record.currency_id.name or None,
             "amount_min": record.amount_min, "amount_max": record.amount_max,
-            "approvals_required": record.approvals_required,
+            "required_approvals": record.required_approvals,
             "approver_groups": record.approver_group_ids.mapped("display_name"),
             "senior_approvals": record.senior_approvals,
             "senior_groups": record.senior_group_ids.mapped("display_name")}
@@ -48,7 +48,7 @@ class FinancePaymentPolicyChange(models.Model):
     currency_id = fields.Many2one("res.currency")
     amount_min = fields.Float(string="Above", digits=(16, 2))
     amount_max = fields.Float(string="Up to", digits=(16, 2))
-    approvals_required = fields.Integer(default=1)
+    required_approvals = fields.Integer(default=1)
     approver_group_ids = fields.Many2many(
         "res.groups", "finance_payment_change_approver_group_rel", "change_id", "group_id",
         string="Groups allowed to approve",
@@ -76,9 +76,9 @@ class FinancePaymentPolicyChange(models.Model):
     # ------------------------------------------------------------------ ORM
     @api.model_create_multi
     def create(self, vals_list):
+        changes = super().create(vals_list)  # the guard refuses decision fields first
         if not self.env.su and not self.env.user.has_group(GROUP_TREASURY):
             raise AccessError(_("Only a treasury manager may propose a change of the approval policy."))
-        changes = super().create(vals_list)
         for change in changes:
             change._check_proposal()
             self.env["finance.audit.event"]._log(
@@ -105,7 +105,7 @@ class FinancePaymentPolicyChange(models.Model):
 
     def _as_dto(self, rule_id=-1):
         return PolicyRule(
-            rule_id=rule_id, approvals_required=self.approvals_required,
+            rule_id=rule_id, approvals_required=self.required_approvals,
             approver_groups=frozenset(self.approver_group_ids.ids), senior_approvals=self.senior_approvals,
             senior_groups=frozenset(self.senior_group_ids.ids), journal_id=self.journal_id.id or None,
             currency_id=self.currency_id.id or None,

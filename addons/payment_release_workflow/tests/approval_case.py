@@ -1,10 +1,11 @@
 """Shared set-up for the approval tests: bills, a beneficiary account, users holding two roles."""
-from odoo import fields
-from odoo.tests.common import new_test_user
+import uuid
 
+from odoo import fields
 from odoo.addons.finance_bridge_core.tests import factories
 from odoo.addons.finance_bridge_core.tests.factories import iban_de
 from odoo.addons.finance_bridge_core.tests.rpc_case import RpcAttackCase
+from odoo.tests.common import new_test_user
 
 G = "finance_bridge_core.group_"
 # Extra users of company A (password = login): the SoD rules only matter for people holding two roles.
@@ -31,10 +32,16 @@ class ApprovalCase(RpcAttackCase):
             cls.users[(login, "x")] = new_test_user(
                 env, login, password=login, groups=f"base.group_user,{groups}",
                 company_id=cls.company_a.id, company_ids=[(6, 0, cls.company_a.ids)])
+        # Preparers work on bills (as the demo users do): they need the invoicing rights.
+        invoicing = env.ref("account.group_account_invoice")
+        for login in ("adv_preparer_a", "adv_prepapp_a", "adv_preprel_a"):
+            env["res.users"].search([("login", "=", login)]).group_ids = [(4, invoicing.id)]
         # Screening rules of risk_screening (when installed) off: these tests choose their holds.
         cls.company_a.write({name: False for name in RISK_RULES if name in cls.company_a._fields})
         cls.journal = factories.BankJournalFactory(company_id=cls.company_a.id)
         cls.journal2 = factories.BankJournalFactory(company_id=cls.company_a.id)
+        cls.connection = factories.ConnectionFactory(provider="iso20022_folder", company_id=cls.company_a.id)
+        cls.connection2 = factories.ConnectionFactory(provider="iso20022_folder", company_id=cls.company_a.id)
         cls.vendor = env["res.partner"].create({"name": "Approval Test Vendor GmbH", "is_company": True})
         cls.bank = cls._bank(91)
         cls.bank2 = cls._bank(92)
@@ -61,7 +68,7 @@ class ApprovalCase(RpcAttackCase):
     def line_vals(self, bill, amount=None, bank=None):
         return {"move_id": bill.id, "partner_id": bill.partner_id.id, "partner_bank_id": (bank or self.bank).id,
                 "amount": amount or bill.amount_residual, "currency_id": bill.currency_id.id,
-                "remittance": bill.ref}
+                "remittance": bill.ref, "end_to_end_id": f"E2E{uuid.uuid4().hex[:24].upper()}"}
 
     def make_batch(self, preparer="adv_preparer_a", bills=None, amounts=None, journal=None):
         """A draft batch created through the ORM as ``preparer``."""
@@ -69,6 +76,7 @@ class ApprovalCase(RpcAttackCase):
         amounts = amounts or [None] * len(bills)
         return self.env["finance.payment.batch"].with_user(self.user(preparer)).create({
             "company_id": self.company_a.id, "journal_id": (journal or self.journal).id,
+            "connection_id": self.connection.id,
             "currency_id": self.company_a.currency_id.id,
             "line_ids": [(0, 0, self.line_vals(b, a)) for b, a in zip(bills, amounts, strict=True)]})
 
@@ -85,21 +93,25 @@ class ApprovalCase(RpcAttackCase):
         """An approval rule for company A, straight through the ORM as superuser (set-up only)."""
         approver = self.env.ref(f"{G}payment_approver")
         return self.env["finance.payment.policy.rule"].create(dict({
-            "company_id": self.company_a.id, "approvals_required": 1,
+            "company_id": self.company_a.id, "required_approvals": 1,
             "approver_group_ids": [(6, 0, approver.ids)]}, **vals))
 
     def two_approvals_rule(self, senior=0):
-        return self.set_rule(approvals_required=2, senior_approvals=senior,
+        return self.set_rule(required_approvals=2, senior_approvals=senior,
                              senior_group_ids=[(6, 0, self.env.ref(f"{G}treasury_manager").ids)] if senior else [])
 
     def fresh(self, record):
-        record.invalidate_recordset()
-        record.line_ids.invalidate_recordset()
+        self.env.invalidate_all()
         return record
 
     def audit_types(self, batch):
         return self.env["finance.audit.event"].search([("model", "=", batch._name), ("res_id", "=", batch.id)]
                                                       ).mapped("event_type")
+
+    def assertRefusedFor(self, answer, words):
+        """Refused, and for the reason expected (not for some other check)."""
+        self.assertRefused(answer)
+        self.assertIn(words, answer.message)
 
     def release_with_password(self, login, batch, password=None):
         """Release over JSON-RPC as the web client does: the button, then Odoo's identity check wizard."""

@@ -19,6 +19,7 @@ class PaymentBatchCase(TransactionCase):
         factories.bind(cls.env)
         cls.company = cls.env.company
         cls.company.partner_id.tz = "Europe/Berlin"
+        cls.company.write({f: False for f in ("risk_rule_bank_changed", "risk_rule_new_account") if f in cls.company._fields})
         cls.currency = cls.company.currency_id
         cls.journal = factories.BankJournalFactory()
         providers = dict(cls.env["finance.bank.connection"]._selection_provider())

@@ -24,7 +24,7 @@ class TestSegregationOfDuties(ApprovalCase):
 
     def test_preparer_cannot_approve_rpc(self):
         batch = self.submitted("adv_prepapp_a")
-        self.assertRefused(self.call_button("adv_prepapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_prepapp_a", BATCH, "action_approve", [batch.id]), "preparer")
         self.assertEqual(self.fresh(batch).state, "to_approve")
         self.assertFalse(batch.approval_ids)
 
@@ -50,7 +50,11 @@ class TestSegregationOfDuties(ApprovalCase):
         self.two_approvals_rule()
         batch = self.submitted()
         self.assertTrue(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]).ok)
-        self.assertRefused(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]))
+        approval = self.fresh(batch).approval_ids
+        self.assertEqual(approval.ip_address, "127.0.0.1")
+        self.assertEqual(len(approval.session_ref), 16)
+        self.assertRefusedFor(self.call_button("adv_approver_a", BATCH, "action_approve", [batch.id]),
+                              "already approved")
         self.assertEqual(len(self.fresh(batch).approval_ids), 1)
         self.assertEqual(batch.state, "to_approve")
         self.assertTrue(self.call_button("adv_approver2_a", BATCH, "action_approve", [batch.id]).ok)
@@ -87,6 +91,33 @@ class TestSegregationOfDuties(ApprovalCase):
         self.assertEqual(self.fresh(batch).state, "to_approve")
         self.assertFalse(batch.approval_ids)
 
+    def test_import_cannot_approve_or_set_states_rpc(self):
+        batch = self.submitted()
+        answer = self.call_kw("adv_approver_a", "finance.payment.approval", "load", [
+            ["batch_id/.id", "user_id/.id", "content_hash", "company_id/.id", "decided_at"],
+            [[str(batch.id), str(self.user("adv_approver_a").id), batch.content_hash, str(self.company_a.id),
+              "2026-01-01 00:00:00"]]])
+        self.assertImportRefused(answer)
+        answer = self.call_kw("adv_preparer_a", BATCH, "load", [[".id", "state"], [[str(batch.id), "approved"]]])
+        self.assertImportRefused(answer)
+        self.assertEqual(self.fresh(batch).state, "to_approve")
+        self.assertFalse(batch.approval_ids)
+
+    def assertImportRefused(self, answer):
+        self.assertTrue(answer.ok, answer)  # load() reports row errors instead of raising
+        self.assertFalse(answer.result["ids"])
+        self.assertIn("refused", " ".join(m["message"] for m in answer.result["messages"]))
+
+    def test_server_action_meets_the_same_rules(self):
+        batch = self.submitted("adv_prepapp_a")
+        action = self.env["ir.actions.server"].create({
+            "name": "Approve selected batches", "state": "code", "code": "records.action_approve()",
+            "model_id": self.env["ir.model"]._get_id(BATCH)})
+        with self.assertRaisesRegex(AccessError, "preparer"):
+            action.with_user(self.user("adv_prepapp_a")).with_context(
+                active_model=BATCH, active_ids=batch.ids, active_id=batch.id).run()
+        self.assertFalse(batch.approval_ids)
+
     def test_private_approval_methods_not_callable_rpc(self):
         batch = self.submitted()
         for method in ("_approve", "_set_state", "_release", "_release_after_identity_check", "_void_approvals"):
@@ -103,7 +134,8 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.submitted()
         self.bank.with_user(self.user("adv_bankapp_a")).write({"acc_holder_name": "Approval Test Vendor"})
         self.assertEqual(self.bank.last_changed_by_id, self.user("adv_bankapp_a"))
-        self.assertRefused(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]),
+                              "beneficiary account")
         with self.assertRaisesRegex(AccessError, "beneficiary account"):
             self.approve(batch, "adv_bankapp_a")
 
@@ -114,7 +146,8 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.make_batch()
         batch.line_ids.with_user(self.user("adv_preparer_a")).write({"partner_bank_id": bank.id})
         batch.with_user(self.user("adv_preparer_a")).action_submit()
-        self.assertRefused(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]))
+        self.assertRefusedFor(self.call_button("adv_bankapp_a", BATCH, "action_approve", [batch.id]),
+                              "beneficiary account")
         self.assertFalse(self.fresh(batch).approval_ids)
 
     def test_last_changed_by_cannot_be_forged(self):
@@ -128,7 +161,7 @@ class TestSegregationOfDuties(ApprovalCase):
         self.approve(batch, "adv_apprel_a")
         self.assertEqual(batch.state, "approved")
         answer, second = self.release_with_password("adv_apprel_a", batch)
-        self.assertRefused(answer)
+        self.assertRefusedFor(answer, "approver of a batch cannot release")
         self.assertIsNone(second)
         self.assertEqual(self.fresh(batch).state, "approved")
 
@@ -136,7 +169,7 @@ class TestSegregationOfDuties(ApprovalCase):
         batch = self.submitted("adv_preprel_a")
         self.approve(batch, "adv_approver_a")
         answer, _second = self.release_with_password("adv_preprel_a", batch)
-        self.assertRefused(answer)
+        self.assertRefusedFor(answer, "preparer of a batch cannot release")
         self.assertEqual(self.fresh(batch).state, "approved")
 
     def test_small_team_lets_the_approver_release(self):
