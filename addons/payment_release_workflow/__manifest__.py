@@ -15,6 +15,7 @@
         "security/payment_exception_rules.xml",
         "data/ir_sequence.xml",
         "data/target2_holidays.xml",
+        "data/payment_release_cron.xml",
         "wizards/batch_cancel_views.xml",
         "wizards/propose_payments_views.xml",
         "views/payment_batch_views.xml",

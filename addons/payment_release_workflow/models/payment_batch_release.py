@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.outbox_handlers import OutboxPermanentError
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
@@ -28,6 +28,8 @@ from ..lib.payment_file import FileLine, build_batch_dto, transfer_ids
 _logger = logging.getLogger(__name__)
 
 GROUP_USER = "finance_bridge_core.group_finance_user"
+POST_INLINE = 200       # payments posted with the transmission; larger batches in the background
+POST_CHUNK = 200        # payments per committed step of the background job
 MESSAGE_TYPE = "payment_batch.submit"
 
 
@@ -139,7 +141,10 @@ class FinancePaymentBatchRelease(models.Model):
                     "file_sha256": digest, "file_attachment_id": attachment.id or False})
         if raw:
             self._record_payment_info_ids(raw)
-        self._post_payments()
+        if len(self.payment_ids) <= POST_INLINE:
+            self._post_payments()
+        else:   # large batches: posted by a background job, with progress (never in this transaction)
+            self.env.ref("payment_release_workflow.ir_cron_post_batch_payments")._trigger()
         self.message_post(body=_("Transmitted to the bank as %(m)s (file SHA-256 %(h)s).",
                                  m=self.msg_id, h=digest or "-"))
         self.env["finance.audit.event"]._log(
@@ -147,15 +152,41 @@ class FinancePaymentBatchRelease(models.Model):
             payload={"msg_id": self.msg_id, "sha256": digest, "content_hash": self.content_hash,
                      "message": message.id})
 
-    def _post_payments(self):
+    @api.model
+    def _cron_post_payments(self):
+        """Cron: post the payments of transmitted batches, a chunk per transaction, with progress."""
+        return self._post_payments_due(self.env["ir.cron"]._commit_progress)
+
+    @api.model
+    def _post_payments_due(self, commit_progress):
+        batches = self.sudo().search([("state", "not in", ("draft", "screening", "to_approve", "approved",
+                                                            "released", "cancelled")),
+                                      ("payment_ids.state", "=", "draft")])
+        for batch in batches:
+            drafts = batch.payment_ids.filtered(lambda p: p.state == "draft")
+            reporter = self.env["finance.job.progress"].sudo()._start(
+                f"{batch.name}: posting {len(drafts)} payments", batch.company_id, batch.connection_id, len(drafts))
+            done = 0
+            for start in range(0, len(drafts), POST_CHUNK):
+                chunk = drafts[start:start + POST_CHUNK]
+                batch._post_payments(chunk)
+                done += len(chunk)
+                reporter.update({"lines_created": done}, done, force=True)
+                if commit_progress(processed=len(chunk), remaining=len(drafts) - done) <= 0:
+                    reporter.finish("failed", "stopped: time is up, the next run continues")
+                    return False
+            reporter.finish("done", counts={"lines_created": done})
+        return True
+
+    def _post_payments(self, payments=None):
         """Transmitted: the batch's payments are posted and matched with their bills (now "in payment").
 
         A rejection or return reverses this entry, which opens the bills again (status_event.py).
         """
-        payments = self.payment_ids.sudo().filtered(lambda p: p.state == "draft")
+        payments = (payments or self.payment_ids).sudo().filtered(lambda p: p.state == "draft")
         payments.action_post()
         bills_of = {}
-        for line in self.line_ids:
+        for line in self.line_ids.filtered(lambda ln: ln.payment_id in payments):
             bills_of[line.payment_id.id] = bills_of.get(line.payment_id.id, self.env["account.move"]) | line.move_id
         plan = []
         for payment in payments.filtered("move_id"):

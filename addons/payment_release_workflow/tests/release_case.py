@@ -51,9 +51,7 @@ class ReleaseCase(TransactionCase):
         cls.treasurer = new_test_user(cls.env, "rel_treasurer", groups=f"base.group_user,{group}treasury_manager")
         # Screening rules of risk_screening (when installed) off: these tests are about what follows.
         cls.company.write({name: False for name in RISK_RULES if name in cls.company._fields})
-        cls.env["finance.payment.policy.rule"].create({
-            "company_id": cls.company.id, "approvals_required": 1,
-            "approver_group_ids": [Command.set(cls.env.ref(f"{group}payment_approver").ids)]})
+        # No policy rule: the default one asks for one Payment Approver.
 
     @classmethod
     def _vendor(cls, name, number):

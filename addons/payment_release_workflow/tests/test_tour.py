@@ -25,9 +25,7 @@ class TestPaymentTour(HttpCase):
         conn.setting_ids.filtered(lambda s: s.key == "inbound_path").value = "/tmp"
         conn.account_ids = [Command.create({"journal_id": journal.id})]
         conn.action_activate()
-        env["finance.payment.policy.rule"].create({
-            "company_id": company.id, "approvals_required": 1,
-            "approver_group_ids": [Command.set(env.ref(f"{G}payment_approver").ids)]})
+        # No policy rule: the default one asks for one Payment Approver.
         vendor = env["res.partner"].create({"name": "Tour Vendor GmbH", "is_company": True})
         bank = env["res.partner.bank"].create({"partner_id": vendor.id, "acc_number": iban_de(9_200_001),
                                                "allow_out_payment": True})
