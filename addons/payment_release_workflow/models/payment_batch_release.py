@@ -20,14 +20,12 @@ from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.outbox_handlers import OutboxPermanentError
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.lib.provider_registry import Capability
-from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.exceptions import UserError
 
 from ..lib.payment_file import FileLine, build_batch_dto, transfer_ids
 
 _logger = logging.getLogger(__name__)
 
-GROUP_USER = "finance_bridge_core.group_finance_user"
 POST_INLINE = 200       # payments posted with the transmission; larger batches in the background
 POST_CHUNK = 200        # payments per committed step of the background job
 MESSAGE_TYPE = "payment_batch.submit"
@@ -42,12 +40,6 @@ class FinancePaymentBatchRelease(models.Model):
     outbox_message_id = fields.Many2one("finance.outbox.message", readonly=True, copy=False, guarded=True,
                                         string="Outbound message")
     outbox_state = fields.Selection(related="outbox_message_id.state", string="Transmission")
-    status_event_count = fields.Integer(compute="_compute_status_event_count")
-
-    def _compute_status_event_count(self):
-        Event = self.env["finance.status.event"].sudo()
-        for batch in self:
-            batch.status_event_count = Event.search_count([("msg_id", "=", batch.msg_id)]) if batch.msg_id else 0
 
     # ------------------------------------------------------------------ payload
     def _payment_batch_dto(self):
@@ -249,19 +241,6 @@ class FinancePaymentBatchRelease(models.Model):
         for user in users or self.env.user:
             self.sudo().activity_schedule("mail.mail_activity_data_todo", user_id=user.id,
                                           summary=summary, note=note)
-
-    # ------------------------------------------------------------------ smart buttons
-    def action_open_outbox_message(self):
-        check_button(self, GROUP_USER)
-        self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "finance.outbox.message", "view_mode": "form",
-                "res_id": self.outbox_message_id.id, "target": "current"}
-
-    def action_open_status_events(self):
-        check_button(self, GROUP_USER)
-        self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "finance.status.event", "view_mode": "list,form",
-                "name": _("Status events"), "domain": [("msg_id", "=", self.msg_id or "-")]}
 
 
 class FinanceOutboxMessage(models.Model):
