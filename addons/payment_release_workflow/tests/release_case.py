@@ -1,13 +1,11 @@
 """Shared fixtures of the release tests: a bank journal, a watched-folder connection, vendor bills,
 batches made of them, and pain.002 reports the bank would send back."""
-import os
-import shutil
-import tempfile
 import uuid
 
 from odoo import Command
+from odoo.addons.bank_adapter_iso20022.tests.test_channels import ChannelCase
 from odoo.addons.finance_bridge_core.tests import factories
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import new_test_user
 
 RISK_RULES = ("risk_rule_bank_changed", "risk_rule_new_account", "risk_rule_anomaly", "risk_rule_duplicate")
 
@@ -32,16 +30,13 @@ def pain002(msg_id, txs, grp=None, version="03", pmt_inf=None):
 </Document>""".encode()
 
 
-class ReleaseCase(TransactionCase):
+class ReleaseCase(ChannelCase):
+    """A EUR bank journal (``journal``, ``iban``) with a watched-folder connection (``conn``, ``outbound``)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        factories.bind(cls.env)
         cls.company = cls.env.company
-        cls.eur = cls.env.ref("base.EUR")
-        cls.eur.active = True
-        cls.journal = factories.BankJournalFactory(currency_id=cls.eur.id)
-        cls.iban = cls.journal.bank_account_id.sanitized_acc_number
         cls.expense = cls.env["account.account"].search([("account_type", "=", "expense")], limit=1)
         cls.vendors = [cls._vendor(f"Vendor {n}", 7_100_000 + n) for n in range(3)]
         group = "finance_bridge_core.group_"
@@ -74,24 +69,7 @@ class ReleaseCase(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.root = tempfile.mkdtemp(prefix="fb_release_")
-        self.addCleanup(shutil.rmtree, self.root, True)
-        self.inbound, self.outbound = os.path.join(self.root, "in"), os.path.join(self.root, "out")
-        os.makedirs(self.inbound)
-        os.makedirs(self.outbound)
-        self.conn = self.connect("iso20022_folder", {"inbound_path": self.inbound, "outbound_path": self.outbound})
-
-    def connect(self, provider, settings, secrets=None):
-        conn = self.env["finance.bank.connection"].create({"name": provider, "provider": provider})
-        for setting in conn.setting_ids:
-            if setting.key in settings:
-                setting.value = settings[setting.key]
-        for secret in conn.secret_ids:
-            if secrets and secret.key in secrets:
-                secret.value = secrets[secret.key]
-        conn.account_ids = [(0, 0, {"journal_id": self.journal.id})]
-        conn.action_activate()
-        return conn
+        self.folder_connection()
 
     def make_batch(self, bills, amounts=None, conn=None):
         lines = []
