@@ -151,6 +151,17 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             cancelled = batches.create({"company_id": cls.company_a.id})
             cancelled.action_cancel("fixture")
             fx.setdefault("finance.payment.batch", []).extend([empty, cancelled])
+        if "finance.payment.exception" in env:  # payment_release_workflow (release): a rejected payment
+            vendor = env["res.partner"].create({"name": "Exception fixture vendor", "is_company": True})
+            bill = env["account.move"].with_company(cls.company_a).create({
+                "move_type": "in_invoice", "partner_id": vendor.id, "invoice_date": "2026-03-01",
+                "invoice_line_ids": [(0, 0, {"name": "fixture", "quantity": 1, "price_unit": 10, "tax_ids": []})]})
+            bill.action_post()
+            batch = env["finance.payment.batch"].with_company(cls.company_a).create({
+                "company_id": cls.company_a.id, "line_ids": [(0, 0, {"move_id": bill.id, "amount": 10})]})
+            batch.line_ids._set_line_state("rejected", status_reason="AC01 fixture")
+            fx["finance.payment.exception"] = list(env["finance.payment.exception"].search(
+                [("line_id", "in", batch.line_ids.ids)]))
         if "finance.payment.policy.change" in env:  # payment_release_workflow (approval): a pending change
             fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
                 "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]

@@ -41,11 +41,19 @@ with registry.cursor() as cr:
 
 @unittest.skipUnless(sshd_available(), "OpenSSH server not installed (apt-get install openssh-server)")
 class TestKilledWorker(CommittedCase):
+    def _restore_company(self, saved):
+        """Committed data: the company's screening rules go back to what they were for the other tests."""
+        with self.transaction() as env:
+            env.company.write(saved)
+
     def test_killed_between_upload_and_commit(self):
         tag = uuid.uuid4().hex[:6]
+        with self.transaction() as env:
+            saved = {name: env.company[name] for name in RISK_RULES if name in env.company._fields}
+        self.addCleanup(self._restore_company, saved)
         with LocalSshd() as sshd, self.transaction() as env:
             company = env.company
-            company.write({name: False for name in RISK_RULES if name in company._fields})
+            company.write(dict.fromkeys(saved, False))   # this test is not about screening
             journal = env["account.journal"].create({
                 "name": f"Kill test {tag}", "code": f"K{tag[:4].upper()}", "type": "bank",
                 "bank_account_id": env["res.partner.bank"].create({
