@@ -37,6 +37,8 @@ SAMPLE_RECORDS = {
     "finance.audit.event": lambda b: b.env["finance.audit.event"]._log("test.sample", summary="walker sample",
                                                                        company=b.company),
     "finance.payment.batch.line": _sample_payment_batch_line,
+    # res.company carries payment_small_team (guarded); its name is related to the partner's.
+    "res.company": lambda b: b.env["res.company"].create({"name": "walker company"}),
 }
 # Models whose own create() refuses clients before the guard does: model -> words of that refusal.
 OWN_CREATE_REFUSAL = {"finance.audit.event": "written by the system only"}
