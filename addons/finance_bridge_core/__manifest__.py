@@ -28,7 +28,7 @@
         "views/menus.xml",
         "views/evidence_retention_views.xml",
     ],
-    "demo": ["demo/finance_bridge_demo.xml"],
+    "demo": ["demo/finance_bridge_demo.xml", "demo/demo_users.xml"],
     "assets": {
         "web.assets_tests": ["finance_bridge_core/static/tests/tours/*.js"],
     },

@@ -30,10 +30,25 @@ def _sample_reconcile_suggestion(builder):
 
 # Models the generic builder cannot make: model -> callable(builder) -> record. A model of a later addon
 # that the generic builder fails on makes test_every_model_gets_a_sample fail until it is listed here.
+def _sample_payment_batch_line(b):
+    """A payment batch line needs a posted vendor bill (payment_release_workflow)."""
+    env = b.env
+    partner = env["res.partner"].create({"name": "walker vendor", "is_company": True})
+    bill = env["account.move"].create({
+        "move_type": "in_invoice", "partner_id": partner.id, "invoice_date": "2020-01-02", "company_id": b.company.id,
+        "invoice_line_ids": [(0, 0, {"name": "walker goods", "quantity": 1, "price_unit": 10, "tax_ids": []})]})
+    bill.action_post()
+    batch = env["finance.payment.batch"].create({"company_id": b.company.id})
+    return env["finance.payment.batch.line"].create({"batch_id": batch.id, "move_id": bill.id})
+
+
 SAMPLE_RECORDS = {
     "finance.audit.event": lambda b: b.env["finance.audit.event"]._log("test.sample", summary="walker sample",
                                                                        company=b.company),
     "finance.reconcile.suggestion": _sample_reconcile_suggestion,
+    "finance.payment.batch.line": _sample_payment_batch_line,
+    # res.company carries payment_small_team (guarded); its name is related to the partner's.
+    "res.company": lambda b: b.env["res.company"].create({"name": "walker company"}),
 }
 # Models whose own create() refuses clients before the guard does: model -> words of that refusal.
 OWN_CREATE_REFUSAL = {"finance.audit.event": "written by the system only"}

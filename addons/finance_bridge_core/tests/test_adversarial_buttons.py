@@ -157,6 +157,26 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             cls._treasury_fixtures(fx, conns)
         if "finance.reconcile.suggestion" in env:
             cls._reconcile_fixtures(fx)
+        if "finance.payment.batch" in env:
+            batches = env["finance.payment.batch"].with_company(cls.company_a)
+            empty = batches.create({"company_id": cls.company_a.id})
+            cancelled = batches.create({"company_id": cls.company_a.id})
+            cancelled.action_cancel("fixture")
+            fx.setdefault("finance.payment.batch", []).extend([empty, cancelled])
+        if "finance.payment.exception" in env:  # payment_release_workflow (release): a rejected payment
+            vendor = env["res.partner"].create({"name": "Exception fixture vendor", "is_company": True})
+            bill = env["account.move"].with_company(cls.company_a).create({
+                "move_type": "in_invoice", "partner_id": vendor.id, "invoice_date": "2026-03-01",
+                "invoice_line_ids": [(0, 0, {"name": "fixture", "quantity": 1, "price_unit": 10, "tax_ids": []})]})
+            bill.action_post()
+            batch = env["finance.payment.batch"].with_company(cls.company_a).create({
+                "company_id": cls.company_a.id, "line_ids": [(0, 0, {"move_id": bill.id, "amount": 10})]})
+            batch.line_ids._set_line_state("rejected", status_reason="AC01 fixture")
+            fx["finance.payment.exception"] = list(env["finance.payment.exception"].search(
+                [("line_id", "in", batch.line_ids.ids)]))
+        if "finance.payment.policy.change" in env:  # payment_release_workflow (approval): a pending change
+            fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
+                "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
         return fx
 
     @classmethod
@@ -220,6 +240,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             trace = maker["finance.treasury.trace"].create({"query": "x"})
             return [maker[model].create({"trace_id": trace.id, "kind": "Audit", "res_model": "finance.audit.event",
                                          "res_id": self.fixtures["finance.audit.event"][0].id})]
+        if model == "finance.payment.batch.cancel":
+            return [maker[model].create({"batch_id": self.fixtures["finance.payment.batch"][0].id, "reason": " "})]
+        if model == "finance.payment.propose":
+            return [maker[model].create({"due_date": "2000-01-01", "company_id": self.company_a.id})]
         raise AssertionError(f"no broken wizard of {model}: add one to this test")
 
     def _records(self, model, login):
@@ -359,6 +383,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         if not models:
             self.skipTest("finance_bridge_treasury is not installed")
         self._walk(models)
+
+    def test_payment_batch_buttons(self):
+        self._walk({m for m, _meth in self.buttons if m.startswith("finance.payment.")})
 
     def test_screening_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("risk.") or m == "res.partner"}

@@ -1,0 +1,1 @@
+"""Pure logic of the payment release workflow (no Odoo imports; testable without a database)."""

@@ -1,0 +1,4 @@
+from . import (
+    batch_cancel,
+    propose_payments,
+)
