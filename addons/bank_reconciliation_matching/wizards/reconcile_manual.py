@@ -47,6 +47,13 @@ class FinanceReconcileManual(models.TransientModel):
             raise UserError(_("Pick open items, a rule or an account for line %s.", line.display_name))
         if line.is_reconciled:
             raise UserError(_("Line %s is already reconciled.", line.display_name))
+        # The views' domains are not a check: a client may send another company's rule or account.
+        if self.rule_id and self.rule_id.company_id != line.company_id:
+            raise UserError(_("Rule %s belongs to another company.", self.rule_id.display_name))
+        account = self.writeoff_account_id.sudo()
+        if account and line.company_id not in account.company_ids:
+            raise UserError(_("Account %s is not an account of %s.", account.display_name,
+                              line.company_id.name))
         remaining = Decimal(str(line.amount_currency if line.foreign_currency_id else line.amount))
         allocations = []
         for aml in self.move_line_ids.sorted(lambda a: (a.date_maturity or a.date, a.id)):

@@ -48,8 +48,9 @@ class FinancePaymentBatchLine(models.Model):
     amount = fields.Monetary(required=True, currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", required=True)
     remittance = fields.Char(help="Remittance information sent to the beneficiary (bill reference).")
+    # Fixed once created: the content hash, the file and the bank's statuses all refer to it.
     end_to_end_id = fields.Char(string="End-to-end ID", default=_new_end_to_end_id, readonly=True, copy=False,
-                                required=True, index=True)
+                                required=True, index=True, fixed=True)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False, guarded=True)
     state = fields.Selection(LINE_STATES, default="pending", required=True, readonly=True, copy=False,
                              index=True, guarded=True)

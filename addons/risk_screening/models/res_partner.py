@@ -23,16 +23,20 @@ class ResPartner(models.Model):
         for partner in self:
             partner.risk_hit_count = counts.get(partner, 0)
 
+    def _risk_skip_screening(self):
+        """Only server code may skip screening: a client can send any context key over RPC."""
+        return self.env.su and self.env.context.get("risk_skip_screening")
+
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        if not self.env.context.get("risk_skip_screening"):
+        if not self._risk_skip_screening():
             partners._risk_screen()
         return partners
 
     def write(self, vals):
         res = super().write(vals)
-        if SCREENED_FIELDS & set(vals) and not self.env.context.get("risk_skip_screening"):
+        if SCREENED_FIELDS & set(vals) and not self._risk_skip_screening():
             if "bank_ids" in vals:
                 self.sudo().with_context(risk_skip_screening=True).write(
                     {"risk_bank_changed_on": fields.Date.context_today(self)})

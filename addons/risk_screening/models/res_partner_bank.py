@@ -24,7 +24,7 @@ class ResPartner(models.Model):
 
     def _risk_bank_changed(self):
         partners = self.filtered("id")
-        if not partners or self.env.context.get("risk_skip_screening"):
+        if not partners or partners._risk_skip_screening():
             return
         partners.sudo().with_context(risk_skip_screening=True).write(
             {"risk_bank_changed_on": fields.Date.context_today(self)})

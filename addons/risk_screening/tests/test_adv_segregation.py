@@ -135,6 +135,19 @@ class TestScreeningSegregationOverRpc(RpcAttackCase):
         self.assertEqual(self.hit.state, "confirmed")
 
     # ------------------------------------------------------------------ what screening is decided against
+    def test_client_context_cannot_skip_screening(self):
+        """``risk_skip_screening`` is honoured for server code only: sent by a client it changes nothing."""
+        new_test_user(self.env, "adv_contacts_a", password="adv_contacts_a",
+                      groups="base.group_user,base.group_partner_manager,finance_bridge_core.group_finance_user",
+                      company_id=self.company_a.id, company_ids=[(6, 0, self.company_a.ids)])
+        answer = self.call_kw("adv_contacts_a", "res.partner", "create",
+                              [{"name": "Ivan Petrov", "is_company": True}],
+                              {"context": {"risk_skip_screening": True}})
+        self.assertTrue(answer.ok, answer)
+        partner = self.env["res.partner"].browse(answer.result[0] if isinstance(answer.result, list)
+                                                 else answer.result)
+        self.assertTrue(partner.sudo().risk_hit_ids, "the partner was created unscreened")
+
     def test_listed_name_switched_off_by_a_connection_admin(self):
         admin = self.users[("conn_admin", "a")].login
         self.assertRefused(self.call_kw(admin, "risk.list.entry", "write", [self.entry.ids, {"active": False}]))
