@@ -182,8 +182,11 @@ class FinanceReconcileMatcher(models.AbstractModel):
     @api.model
     def _store(self, lines, results, keep_existing=False):
         Suggestion = self.env["finance.reconcile.suggestion"].sudo()
-        if not keep_existing:
-            Suggestion.search([("statement_line_id", "in", lines.ids), ("state", "=", "suggested")]).unlink()
+        # Incremental runs keep the suggestions of lines with nothing new; a line with new candidates
+        # gets them instead of the old ones (never two rank-1 suggestions for one line).
+        renewed = lines.ids if not keep_existing else [res.line_id for res in results if res.candidates]
+        if renewed:
+            Suggestion.search([("statement_line_id", "in", renewed), ("state", "=", "suggested")]).unlink()
         vals_list = []
         for res in results:
             for rank, cand in enumerate(res.candidates[:KEEP_CANDIDATES], start=1):

@@ -16,6 +16,7 @@ from ..lib.evidence import evidence_writer, writing_evidence
 from ..lib.masking import mask_text
 from ..lib.outbox_handlers import OutboxPermanentError, payload_digest, register_outbox_handler, source_mismatch
 from ..lib.payment_codec import batch_from_payload
+from .button_access import check_button
 
 _logger = logging.getLogger(__name__)
 
@@ -224,9 +225,7 @@ class FinanceOutboxMessage(models.Model):
     # ------------------------------------------------------------------ admin actions
     def _check_admin_action(self):
         """Buttons change messages with sudo: only treasury managers, only for their companies' messages."""
-        if not self.env.su and not self.env.user.has_group("finance_bridge_core.group_treasury_manager"):
-            raise AccessError(_("Only treasury managers can retry or replay outbound messages."))
-        self.check_access("read")
+        check_button(self, "finance_bridge_core.group_treasury_manager")
         if not self.env.su and not set(self.company_id.ids) <= set(self.env.companies.ids):
             raise AccessError(_("These outbound messages belong to another company."))
         return self.sudo()
