@@ -21,7 +21,7 @@ class TestDemoSync(ScenarioCase):
         self.assertGreater(connection.next_run, fields.Datetime.now() + timedelta(minutes=59))
         self.assertNotIn(connection, self.env["finance.bank.connection"].search(
             [("state", "=", "active"), ("next_run", "<=", fields.Datetime.now())]))
-        self.assertIn("holds 6 statement file(s). 6 not read yet.",
+        self.assertIn("holds 6 statement file(s). 6 not imported yet.",
                       connection.action_test_connection()["params"]["message"])
         action = connection.action_sync_now()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
@@ -34,5 +34,5 @@ class TestDemoSync(ScenarioCase):
         again = connection.action_sync_now()
         self.assertIn("0 line(s) created", again["params"]["message"])
         # Test connection no longer counts the files already imported as waiting.
-        self.assertIn("holds 6 statement file(s). 0 not read yet.",
+        self.assertIn("holds 6 statement file(s). 0 not imported yet.",
                       connection.action_test_connection()["params"]["message"])

@@ -215,7 +215,8 @@ class FinanceBankConnection(models.Model):
             provider = self._make_provider()
             message = provider.test_connection()
             if hasattr(provider, "waiting_files"):  # providers that keep read files report what is new
-                message = f"{message} {provider.waiting_files([a.cursor or None for a in self.account_ids])}"
+                imported = self.env["finance.statement.ingestion"].sudo()._imported_names(self)
+                message = f"{message} {provider.waiting_files(imported)}"
             kind, title = "success", _("Connection works")
         except CONCURRENCY_ERRORS:
             raise

@@ -81,6 +81,11 @@ class FinanceFileImport(models.Model):
     # (the error text masks it for everyone who reads the list).
     unknown_account = fields.Char(readonly=True, groups=JOURNAL_CREATORS, string="Unknown account")
     unknown_currency = fields.Char(readonly=True, groups=JOURNAL_CREATORS, string="Its currency")
+    sync_run_id = fields.Many2one("finance.sync.run", readonly=True, index="btree_not_null", ondelete="set null",
+                                  string="Sync run", help="The synchronisation run that read this file from its "
+                                                          "connection (empty for an upload).")
+    balances_recorded = fields.Integer(readonly=True)
+    continuity_gaps = fields.Integer(readonly=True)
     statement_ids = fields.Many2many("account.bank.statement", "finance_file_import_statement_rel", "import_id",
                                      "statement_id", readonly=True, string="Statements",
                                      help="The bank statements this file created or added lines to.")
@@ -112,7 +117,7 @@ class FinanceFileImport(models.Model):
 
     @api.model
     def _record_failed(self, filename, error, channel, connection, company, data=None, size=None, digest=None,
-                       extra=None):
+                       extra=None, run=None):
         """A failed-import record (and its audit event) for a file that was refused.
 
         Its original is kept only within a size bound: a 2 GB file is not copied into the filestore;
@@ -131,7 +136,8 @@ class FinanceFileImport(models.Model):
             "name": filename, "company_id": company.id, "channel": channel, "state": "failed", "error": error,
             "sha256": digest, "connection_id": connection.id if connection else False, "notes": notes,
             "file_size": len(data) if data is not None else (size or 0),
-            "source_sha256": _SOURCE_SHA256.get() or digest, **(extra or {})})
+            "source_sha256": _SOURCE_SHA256.get() or digest, "sync_run_id": run.id if run else False,
+            **(extra or {})})
         if kept is not None:
             record._attach(kept, filename if kept is data else f"{filename}.first-{FAILED_HEAD_BYTES}-bytes")
         self.env["finance.audit.event"]._log("file.failed", record, summary=f"{filename}: refused",
@@ -139,36 +145,38 @@ class FinanceFileImport(models.Model):
         return record
 
     @api.model
-    def _refuse_unread(self, filename, size, channel="upload", connection=None, company=None):
+    def _refuse_unread(self, filename, size, channel="upload", connection=None, company=None, limit=None, run=None):
         """A file refused by its size alone, before a byte of it is read into memory."""
-        limit = self._limit("max_file_bytes")
+        limit = limit or self._limit("max_file_bytes")
         error = str(FormatError([("file", f"{size} bytes exceeds the limit of {limit}: not read")], filename))
-        return self._record_failed(filename, error, channel, connection, company, size=size)
+        return self._record_failed(filename, error, channel, connection, company, size=size, run=run)
 
     @api.model
-    def _import_inbound(self, provider, name, channel, connection):
+    def _import_inbound(self, provider, name, channel, connection, run=None):
         """One inbound file of a file channel, refused once and never retried in a loop.
 
         A file over the size limit is refused before it is read (and, delivered again with the same
         name and size, not recorded again). A file whose content was already refused for this
         connection, wholly or in part (an archive with a failed member), is not imported again:
         the earlier failed records are returned, so the channel moves it to ``failed/`` (or leaves
-        it on an SFTP server) without a new record.
+        it on an SFTP server) without a new record. A provider may read less than the server's limit
+        (``max_file_bytes``, e.g. the JSON folder's document bound). ``run`` is the sync run that reads it.
         """
         Failed = self.sudo().with_context(active_test=False)
         failed = [("connection_id", "=", connection.id), ("state", "=", "failed")]
         size = provider.inbound_size(name)
-        if size is not None and size > self._limit("max_file_bytes"):
+        limit = min(filter(None, (self._limit("max_file_bytes"), getattr(provider, "max_file_bytes", None))))
+        if size is not None and size > limit:
             earlier = Failed.search([*failed, ("name", "=", name), ("file_size", "=", size),
                                      ("attachment_id", "=", False)], limit=1)
-            return earlier or self._refuse_unread(name, size, channel, connection)
+            return earlier or self._refuse_unread(name, size, channel, connection, limit=limit, run=run)
         data = provider.read_inbound(name)
         digest = hashlib.sha256(data).hexdigest()
         earlier = Failed.search([*failed, ("source_sha256", "=", digest)])
         if earlier:
             return earlier
         with _delivered_as(digest):
-            return self._import_payload(data, name, channel, connection)
+            return self._import_payload(data, name, channel, connection, run=run)
 
     @api.model
     def _journal_for(self, account, company, connection=None):
@@ -181,13 +189,13 @@ class FinanceFileImport(models.Model):
 
     @api.model
     @decides
-    def _import_file(self, data, filename, channel="upload", connection=None, company=None):
-        """Import one file (not an archive); returns its record."""
+    def _import_file(self, data, filename, channel="upload", connection=None, company=None, run=None):
+        """Import one file (not an archive); returns its record. Every channel ends here."""
         company = company or (connection.company_id if connection else self.env.company)
         digest = hashlib.sha256(data).hexdigest()
         vals = {"name": filename, "company_id": company.id, "channel": channel, "sha256": digest,
                 "connection_id": connection.id if connection else False, "file_size": len(data),
-                "source_sha256": _SOURCE_SHA256.get() or digest}
+                "source_sha256": _SOURCE_SHA256.get() or digest, "sync_run_id": run.id if run else False}
         done = self.sudo().search([("company_id", "=", company.id), ("sha256", "=", digest),
                                    ("state", "=", "done")], limit=1)
         if done:
@@ -205,7 +213,7 @@ class FinanceFileImport(models.Model):
             fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
             vals["file_format"] = fmt.label
             with self.env.cr.savepoint():
-                counts = self._ingest_file(fmt, data, filename, company, connection, reporter)
+                counts = self._ingest_file(fmt, data, filename, company, connection, reporter, run)
         except psycopg2.Error:
             raise  # the database's own errors (serialisation, locks) are retried by the caller
         except Exception as exc:  # a hostile file must end as a failed record, never a crash
@@ -220,7 +228,7 @@ class FinanceFileImport(models.Model):
                 error = f"{filename}: {error}"
             account, currency = getattr(exc, "unknown_account", (False, False))
             return self._record_failed(filename, error, channel, connection, company, data=data, digest=digest,
-                                       extra={"unknown_account": account, "unknown_currency": currency})
+                                       extra={"unknown_account": account, "unknown_currency": currency}, run=run)
         if reporter:
             # Done once the import is committed; a transaction rolled back later loses it all.
             self.env.cr.postcommit.add(lambda: reporter.finish("done", counts=counts))
@@ -234,19 +242,19 @@ class FinanceFileImport(models.Model):
         return record
 
     @api.model
-    def _ingest_file(self, fmt, data, filename, company, connection, reporter=None):
+    def _ingest_file(self, fmt, data, filename, company, connection, reporter=None, run=None):
         """Read the file (incrementally when its format can) and ingest it; returns the counters."""
         if fmt.stream:
             reader = fmt.stream(data, filename)
             progress = reporter and (lambda counts: reporter.update(counts, reader.position))
-            counts, notes = self._ingest_statements(reader, filename, company, connection, progress)
+            counts, notes = self._ingest_statements(reader, filename, company, connection, progress, run)
             notes = list(reader.notes) + notes
             events = reader.status_events
         else:
             charset = fmt.charset_aware and connection and connection.sudo().setting_ids.filtered(
                 lambda s: s.key == "files_charset").value
             parsed = fmt.parse(data, filename, charset=charset) if charset else fmt.parse(data, filename)
-            counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection)
+            counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection, run=run)
             notes = list(parsed.notes) + notes
             events = parsed.status_events
         if events:
@@ -270,11 +278,11 @@ class FinanceFileImport(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _ingest_statements(self, chunks, filename, company, connection, progress=None):
+    def _ingest_statements(self, chunks, filename, company, connection, progress=None, run=None):
         """Each statement of a file (given as chunks) into its journal; returns (counters, notes)."""
         ingestion = self.env["finance.statement.ingestion"]
         counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0,
-                  "statement_ids": []}
+                  "balances_recorded": 0, "continuity_gaps": 0, "statement_ids": []}
         notes = []
         done = {"lines_created": 0, "lines_skipped": 0}
         iterator = iter(chunks)
@@ -303,38 +311,39 @@ class FinanceFileImport(models.Model):
             step = progress and (lambda c, base=dict(done): progress(
                 {k: base[k] + c[k] for k in ("lines_created", "lines_skipped")}))
             last_line = self._last_line_id()
-            result = ingestion._ingest_chunks(journal, statement, lines_of(), None, connection, step)
+            result = ingestion._ingest_chunks(journal, statement, lines_of(), run, connection, step)
             if result["lines_created"]:
                 counts["statement_ids"] += self._statements_with_lines_after(journal, last_line)
-            for key in ("statements_created", "lines_created", "lines_skipped"):
-                counts[key] += result[key]
+            for key in ("statements_created", "lines_created", "lines_skipped", "continuity_gaps"):
+                counts[key] += result.get(key, 0)
             for key in done:
                 done[key] += result[key]
             if result.get("continuity_gaps"):
                 notes.append(f"{label}: continuity gap")
             if result.get("balance_mismatch"):
                 notes.append(f"{label}: flagged, {result['balance_mismatch']}")
-            ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
+            counts["balances_recorded"] += ingestion._ingest_journal_balances(journal, statement.balances, run,
+                                                                              connection)
         return counts, notes
 
     @api.model
     @decides
-    def _import_payload(self, data, filename, channel="upload", connection=None, company=None):
+    def _import_payload(self, data, filename, channel="upload", connection=None, company=None, run=None):
         """A file or a zip of files; returns the records, one per file.
 
         An archive is checked and unpacked completely (within ``_archive_limits``) before any member
         is imported: a hostile archive is one failed record naming the member, and nothing else.
         """
         if not is_zip(data, filename):
-            return self._import_file(data, filename, channel, connection, company)
+            return self._import_file(data, filename, channel, connection, company, run)
         limit = self._limit("max_file_bytes")
         try:
             if len(data) > limit:
                 raise FormatError([("archive", f"{len(data)} bytes exceeds {limit}")], filename)
             members = extract_archive(data, filename, self._archive_limits())
         except FormatError as exc:
-            return self._record_failed(filename, str(exc), channel, connection, company, data=data)
+            return self._record_failed(filename, str(exc), channel, connection, company, data=data, run=run)
         records = self.browse()
         for member in members:
-            records |= self._import_file(member.data, f"{filename}/{member.name}", channel, connection, company)
+            records |= self._import_file(member.data, f"{filename}/{member.name}", channel, connection, company, run)
         return records

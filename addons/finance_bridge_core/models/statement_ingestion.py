@@ -77,25 +77,49 @@ class FinanceStatementIngestion(models.AbstractModel):
         return dict(counts)
 
     @api.model
+    def _imported_names(self, connection):
+        """Names of the files this connection already imported (or found already imported)."""
+        return set(self.env["finance.file.import"].sudo().search([
+            ("connection_id", "=", connection.id), ("state", "in", ("done", "duplicate"))]).mapped("name"))
+
+    @api.model
     def _sync_file_channel(self, connection, provider, run, counts):
-        """Import every new inbound file; move it away only once the transaction committed."""
+        """Import every new inbound file through ``finance.file.import``, the one path of every channel.
+
+        Each file read becomes an *Imported Files* record linked to ``run``; a file is moved away (by
+        the channels that move files) only once the transaction committed. A provider that keeps its
+        files (``files_per_sync``) is read up to that many new files per run; the rest wait for the next.
+        """
         Import = self.env["finance.file.import"].sudo()
-        seen = set(Import.search([("connection_id", "=", connection.id),
-                                  ("state", "in", ("done", "duplicate"))]).mapped("name"))
+        seen = self._imported_names(connection)
         channel = getattr(provider, "channel", "folder")
+        limit = provider.files_per_sync() if hasattr(provider, "files_per_sync") else None
+        taken = 0
         for name in provider.list_inbound():
             if name in seen:
                 self.env.cr.postcommit.add(lambda n=name: _acknowledge(provider, n, True))
                 continue
-            records = Import._import_inbound(provider, name, channel, connection)
+            if limit and taken >= limit:
+                run._add_note(_("%(n)s file(s) read; the next run reads the files from %(name)s on.",
+                                n=taken, name=name))
+                break
+            records = Import._import_inbound(provider, name, channel, connection, run)
             ok = all(r.state != "failed" for r in records)
-            for record in records:
-                counts["statements_created"] += record.statements_created
-                counts["lines_created"] += record.lines_created
-                counts["lines_skipped"] += record.lines_skipped
+            fresh = records.filtered(lambda r: r.sync_run_id == run)  # not an earlier refusal returned
+            taken += bool(fresh)
+            for record in fresh:
+                for key in ("statements_created", "lines_created", "lines_skipped", "balances_recorded",
+                            "continuity_gaps"):
+                    counts[key] += record[key]
                 if record.state == "failed":
                     run._add_note(f"{record.name}: {record.error}")
             self.env.cr.postcommit.add(lambda n=name, good=ok: _acknowledge(provider, n, good))
+        now = fields.Datetime.now()
+        for link in connection.account_ids:
+            days = run.statement_ids.filtered(lambda st, j=link.journal_id: st.journal_id == j).mapped("date")
+            latest = max([*days, link.last_statement_date]) if days and link.last_statement_date else \
+                max(days, default=link.last_statement_date)
+            link.write({"last_sync": now, "last_statement_date": latest})
         return dict(counts)
 
     # ------------------------------------------------------------------ statements

@@ -31,6 +31,8 @@ class FinanceSyncRun(models.Model):
 
     statement_ids = fields.One2many("account.bank.statement", "finance_sync_run_id", readonly=True,
                                     string="Statements", help="The statements this run created or added lines to.")
+    import_ids = fields.One2many("finance.file.import", "sync_run_id", readonly=True, string="Files read",
+                                 help="Every file this run read from its connection, as Imported Files records.")
 
     @api.depends("connection_id.name", "trigger", "started_at")
     def _compute_display_name(self):

@@ -1,15 +1,14 @@
 """Watched-folder provider for the canonical JSON statement format.
 
-Reads ``*.json`` files from an inbound folder. The cursor is the name of the
-last file taken (files are processed in name order, which banks and the demo
-make sortable by date). Nothing is moved here: the cursor advances in the
-same transaction as the ingested lines, so a crash re-reads the same files.
+A file channel like the bank-file folders: every ``*.json`` file it reads goes
+through ``finance.file.import`` (Imported Files: the original kept, its result,
+its statements and sync run), in name order (banks and the demo make names
+sortable by date). Files are never moved: the engine skips the names this
+connection already imported, and reads at most *Files per sync* new ones a run.
 The folder must lie under the server's folder roots; symbolic links are never
 followed (see ``lib/path_confinement``).
 """
-from ..lib.dto import FetchResult
-from ..lib.errors import FormatError
-from ..lib.json_statement_parser import MAX_DOCUMENT_BYTES, parse_statement_json
+from ..lib.json_statement_parser import MAX_DOCUMENT_BYTES
 from ..lib.path_confinement import ConfinedDir
 from ..lib.provider_registry import Capability, ConfigField, Provider, register_provider
 
@@ -20,13 +19,17 @@ MAX_FILES_PER_SYNC = 200
 class JsonFolderProvider(Provider):
     key = "json_folder"
     label = "Watched folder (canonical JSON statements)"
-    capabilities = frozenset({Capability.STATEMENTS, Capability.BALANCES})
+    channel = "folder"
+    capabilities = frozenset({Capability.FILES, Capability.STATEMENTS, Capability.BALANCES})
+    # A document larger than the parser's bound is refused unread (Imported Files says so).
+    max_file_bytes = MAX_DOCUMENT_BYTES
     config_schema = (
         ConfigField("inbound_path", "Inbound folder", "path", required=True,
                     help="Folder on the Odoo server where statement files arrive."),
         ConfigField("pattern_suffix", "File suffix", "char", default=".json",
                     help="Only files ending with this suffix are read."),
-        ConfigField("max_files", "Files per sync", "int", default=MAX_FILES_PER_SYNC),
+        ConfigField("max_files", "Files per sync", "int", default=MAX_FILES_PER_SYNC,
+                    help="New files read by one synchronisation at most; the next one goes on."),
     )
 
     def _folder(self):
@@ -34,36 +37,28 @@ class JsonFolderProvider(Provider):
 
     def test_connection(self):
         with self._folder() as folder:
-            count = len(self._pending(folder, None))
+            count = len(self.list_inbound())
         return f"Folder {folder.path} is readable; it holds {count} statement file(s)."
 
-    def waiting_files(self, cursors):
-        """Files are never moved here: only those after an account's cursor are still to be read."""
-        oldest = min(cursors) if cursors and all(cursors) else None
+    def waiting_files(self, imported):
+        """Files are never moved here: those this connection has not imported yet are waiting."""
+        return f"{len([n for n in self.list_inbound() if n not in imported])} not imported yet."
+
+    def files_per_sync(self):
+        return int(self.config.get("max_files") or MAX_FILES_PER_SYNC)
+
+    def list_inbound(self):
         with self._folder() as folder:
-            return f"{len(self._pending(folder, oldest))} not read yet."
+            return folder.files(suffix=self.config.get("pattern_suffix") or ".json", hidden=True)
 
-    def _pending(self, folder, cursor):
-        names = folder.files(suffix=self.config.get("pattern_suffix") or ".json", hidden=True)
-        return [n for n in names if cursor is None or n > cursor]
-
-    def fetch_statements(self, account, cursor):
+    def read_inbound(self, name):
         with self._folder() as folder:
-            return self._fetch(folder, account, cursor)
+            return folder.read(name)
 
-    def _fetch(self, folder, account, cursor):
-        pending = self._pending(folder, cursor)
-        limit = int(self.config.get("max_files") or MAX_FILES_PER_SYNC)
-        statements, last = [], cursor
-        for name in pending[:limit]:
+    def inbound_size(self, name):
+        with self._folder() as folder:
             info = folder.lstat(name)
-            if info is not None and info.st_size > MAX_DOCUMENT_BYTES:  # refused by its size, before it is read
-                raise FormatError([("file", f"{info.st_size} bytes exceeds {MAX_DOCUMENT_BYTES}: not read")], name)
-            data = folder.read(name)
-            statement = parse_statement_json(data, source=name)
-            last = name
-            if statement.account == account:
-                statements.append(statement)
-        return FetchResult(statements=tuple(statements),
-                           balances=tuple(b for s in statements for b in s.balances),
-                           next_cursor=last, has_more=len(pending) > limit)
+        return info.st_size if info is not None else None
+
+    def acknowledge(self, name, ok):
+        """Files stay where they are: the folder is the bank's, Imported Files records what was read."""

@@ -31,9 +31,9 @@ class SlowFolderProvider(JsonFolderProvider):
 
     key = "test_slow_folder"
 
-    def fetch_statements(self, account, cursor):
+    def read_inbound(self, name):
         time.sleep(0.15)
-        return super().fetch_statements(account, cursor)
+        return super().read_inbound(name)
 
 
 class TestConcurrentWorkers(CommittedCase):
@@ -77,11 +77,13 @@ class TestConcurrentWorkers(CommittedCase):
                                                          "company_id": company.id})
                 iban = bank.sanitized_acc_number
                 stmt = make_statement(iban, date(2026, 3, 2), ["10.00", "-1.00"], currency=currency)
-                with open(os.path.join(self.inbox, f"{index:03d}.json"), "w") as handle:
+                folder = os.path.join(self.inbox, f"{index:03d}")  # one folder per connection, as in use
+                os.makedirs(folder)
+                with open(os.path.join(folder, f"{index:03d}.json"), "w") as handle:
                     json.dump(statement_to_document(stmt), handle)
                 conn = env["finance.bank.connection"].create({"name": f"{self.tag}-{index}",
                                                               "provider": SlowFolderProvider.key})
-                conn.setting_ids.filtered(lambda s: s.key == "inbound_path").value = self.inbox
+                conn.setting_ids.filtered(lambda s: s.key == "inbound_path").value = folder
                 conn.account_ids = [(0, 0, {"journal_id": journal.id})]
                 conn.action_activate()
                 conn.next_run = fields.Datetime.now() - timedelta(seconds=5)

@@ -1,4 +1,4 @@
-"""The sync engine: folder provider end to end, failures, backoff, retry from the same cursor."""
+"""The sync engine: the JSON folder end to end through Imported Files, failures, backoff."""
 import json
 import os
 from datetime import timedelta
@@ -14,15 +14,28 @@ def no_commit(processed=0, remaining=None, deactivate=False):
 
 
 class TestSyncEngine(FinanceBridgeCase):
+    def imports(self):
+        return self.env["finance.file.import"].search([("connection_id", "=", self.connection.id)], order="id")
+
     def test_sync_now_imports_folder_statements(self):
-        self.write_statement(self.statement(["10.00", "-4.00"], opening="0.00", seq=1), "a.json")
+        path = self.write_statement(self.statement(["10.00", "-4.00"], opening="0.00", seq=1), "a.json")
         action = self.connection.action_sync_now()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("2 line(s) created", action["params"]["message"])
         run = self.connection.sync_run_ids
         self.assertEqual((run.state, run.lines_created, run.statements_created, run.trigger), ("done", 2, 1, "manual"))
-        self.assertEqual(self.connection.account_ids.cursor, "a.json")
+        # The file is in Imported Files like any channel's: original kept, result, statements, sync run.
+        record = self.imports()
+        self.assertEqual((record.name, record.state, record.channel, record.lines_created), ("a.json", "done", "folder", 2))
+        self.assertEqual(record.sync_run_id, run)
+        self.assertEqual(record.statement_ids, run.statement_ids)
+        self.assertEqual(record.statement_ids.line_ids, self.lines())
+        with open(path, "rb") as handle:
+            self.assertEqual(record.attachment_id.raw, handle.read())
+        self.assertEqual(record.file_format, "Finance Bridge JSON statement")
+        self.assertTrue(os.path.exists(path), "the JSON folder keeps its files")
         self.assertTrue(self.connection.last_success)
+        self.assertEqual(self.connection.account_ids.last_statement_date, self.today)
         self.assertGreater(self.connection.next_run, fields.Datetime.now())
 
     def test_second_sync_reads_only_new_files(self):
@@ -32,15 +45,30 @@ class TestSyncEngine(FinanceBridgeCase):
         run = self.connection._run_sync()
         self.assertEqual((run.lines_created, run.lines_skipped), (1, 0))
         self.assertEqual(len(self.lines()), 2)
+        self.assertEqual(run.import_ids.mapped("name"), ["b.json"], "a.json is not read again")
 
-    def test_cleared_cursor_reimports_nothing(self):
+    def test_same_content_under_another_name_is_already_imported(self):
         self.write_statement(self.statement(["1.00", "2.00"]), "a.json")
         self.connection._run_sync()
-        self.connection.account_ids.cursor = False
+        with open(os.path.join(self.inbox, "a.json"), "rb") as src, open(os.path.join(self.inbox, "a2.json"), "wb") as dst:
+            dst.write(src.read())
         run = self.connection._run_sync()
-        self.assertEqual((run.lines_created, run.lines_skipped), (0, 2))
+        self.assertEqual(run.lines_created, 0)
+        self.assertEqual(run.import_ids.mapped("state"), ["duplicate"])
+        self.assertEqual(len(self.lines()), 2)
 
-    def test_failed_window_is_retried_from_same_cursor(self):
+    def test_files_per_sync_bound_and_the_next_run_goes_on(self):
+        self.connection.setting_ids.filtered(lambda s: s.key == "max_files").value = "2"
+        for day in range(3):
+            self.write_statement(self.statement([f"{day + 1}.00"], day=self.days(day)), f"{day}.json")
+        first = self.connection._run_sync()
+        self.assertEqual(sorted(first.import_ids.mapped("name")), ["0.json", "1.json"])
+        self.assertIn("from 2.json on", first.notes)
+        second = self.connection._run_sync()
+        self.assertEqual(second.import_ids.mapped("name"), ["2.json"])
+        self.assertEqual(len(self.lines()), 3)
+
+    def test_bad_file_is_a_failed_import_and_a_fixed_one_is_read(self):
         self.write_statement(self.statement(["1.00"]), "a.json")
         self.connection._run_sync()
         self.write_statement(self.statement(["2.00"], day=self.days(1)), "b.json")
@@ -48,27 +76,25 @@ class TestSyncEngine(FinanceBridgeCase):
             handle.write('{"format": "finance_bridge.statement", "version": 1, "statement": {"lines": 3}}')
         self.write_statement(self.statement(["4.00"], day=self.days(3)), "d.json")
         run = self.connection._run_sync()
-        # Nothing of the window is kept: b.json's line rolled back with the failure.
-        self.assertEqual(run.state, "failed")
-        self.assertIn("c.json", run.error)
-        self.assertIn("$.statement.lines", run.error)
-        self.assertEqual(len(self.lines()), 1)
-        self.assertEqual(self.connection.account_ids.cursor, "a.json")
-        self.assertEqual((self.connection.state, self.connection.consecutive_failures), ("error", 1))
-        self.assertGreater(self.connection.next_retry, fields.Datetime.now() + timedelta(seconds=40))
-        # The operator fixes the file; the next attempt starts from a.json again.
+        # The bad file fails alone, with its original and an error naming file and position; the others import.
+        self.assertEqual(run.state, "done")
+        failed = run.import_ids.filtered(lambda r: r.state == "failed")
+        self.assertEqual(failed.name, "c.json")
+        self.assertIn("c.json", failed.error)
+        self.assertIn("$.statement.lines", failed.error)
+        self.assertTrue(failed.attachment_id)
+        self.assertIn("c.json", run.notes)
+        self.assertEqual(sorted(self.lines().mapped("amount")), [1.0, 2.0, 4.0])
+        # Unchanged, it is not recorded again; fixed (same name, new content), it is imported.
+        again = self.connection._run_sync()
+        self.assertFalse(again.import_ids)
         self.write_statement(self.statement(["3.00"], day=self.days(2)), "c.json")
-        self.connection.next_run = fields.Datetime.now() - timedelta(seconds=1)
-        done = self.env["finance.bank.connection"]._sync_due(no_commit)
-        self.assertIn(self.connection.id, done)
+        fixed = self.connection._run_sync()
+        self.assertEqual((fixed.import_ids.name, fixed.import_ids.state), ("c.json", "done"))
         self.assertEqual(sorted(self.lines().mapped("amount")), [1.0, 2.0, 3.0, 4.0])
-        self.assertEqual((self.connection.state, self.connection.consecutive_failures), ("active", 0))
-        self.assertEqual(self.connection.account_ids.cursor, "d.json")
 
     def test_backoff_grows_with_failures(self):
-        os.makedirs(self.inbox, exist_ok=True)
-        with open(os.path.join(self.inbox, "x.json"), "w") as handle:
-            handle.write("not json")
+        self.connection.setting_ids.filtered(lambda s: s.key == "inbound_path").value = "/tmp/fb-nonexistent-folder/inbox"
         delays = []
         for _ in range(3):
             before = fields.Datetime.now()

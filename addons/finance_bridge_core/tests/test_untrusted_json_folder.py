@@ -6,9 +6,9 @@ from .common import FinanceBridgeCase
 
 
 class TestUntrustedJsonFolder(FinanceBridgeCase):
-    """Adversarial (issue #13, class 6): hostile files in the JSON watched folder fail the window
-    with a clear error naming the file (the folder's documented retry-until-fixed rule), never a
-    RecursionError or a file read whole into memory."""
+    """Adversarial (issue #13, class 6): a hostile file in the JSON watched folder is a failed
+    Imported Files record with a clear error naming the file, never a RecursionError or a file
+    read whole into memory."""
     adversarial_class = "untrusted_files"
 
     def drop(self, name, data=None, sparse=None):
@@ -23,8 +23,8 @@ class TestUntrustedJsonFolder(FinanceBridgeCase):
         self.drop("deep.json", b'{"format": "finance_bridge.statement", "statement": ' + b"[" * 100000
                   + b"]" * 100000 + b"}")
         run = self.connection._run_sync()
-        self.assertEqual(run.state, "failed")
-        self.assertIn("deep.json: $: nested 100001 levels deep, at most 32 allowed", run.error)
+        self.assertEqual(run.import_ids.state, "failed")
+        self.assertIn("deep.json: $: nested 100001 levels deep, at most 32 allowed", run.import_ids.error)
 
     def test_oversized_json_not_read(self):
         self.drop("huge.json", sparse=60 * 1024 * 1024)
@@ -34,5 +34,6 @@ class TestUntrustedJsonFolder(FinanceBridgeCase):
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-        self.assertIn("huge.json: file: 62914560 bytes exceeds", run.error)
+        self.assertIn("huge.json: file: 62914560 bytes exceeds the limit of 52428800: not read", run.import_ids.error)
+        self.assertFalse(run.import_ids.attachment_id, "a file refused unread keeps no original")
         self.assertLess(peak, 16 * 1024 * 1024, f"peak {peak} bytes")
