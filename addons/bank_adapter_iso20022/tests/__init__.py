@@ -6,6 +6,7 @@ from . import (
     test_bank_profiles,
     test_camt_parser,
     test_channels,
+    test_every_channel_recorded,
     test_file_import,
     test_hostile_files,
     test_large_files,

@@ -42,6 +42,21 @@ class FinanceFileImportActions(models.Model):
                 "finance_bridge_core.view_finance_bank_statement_form").id, "form")], view_mode="form")
         return action
 
+    def action_view_lines(self):
+        """The bank transactions of the statements this file created or added lines to."""
+        self.ensure_one()
+        check_button(self, "finance_bridge_core.group_finance_user")
+        action = self.env["ir.actions.act_window"]._for_xml_id("finance_bridge_core.action_finance_bank_transaction")
+        action.update(domain=[("statement_id", "in", self.statement_ids.ids)], context={},
+                      name=_("Transactions of %s", self.name))
+        return action
+
+    def action_view_sync_run(self):
+        self.ensure_one()
+        check_button(self, "finance_bridge_core.group_finance_user")
+        return {"type": "ir.actions.act_window", "res_model": "finance.sync.run", "res_id": self.sync_run_id.id,
+                "views": [(False, "form")], "name": self.sync_run_id.display_name}
+
     def action_create_bank_journal(self):
         """A new bank journal form for the account and currency of a file no journal had."""
         self.ensure_one()
