@@ -14,6 +14,7 @@
         "security/finance_bridge_rules.xml",
         "data/ir_cron.xml",
         "views/bank_connection_views.xml",
+        "views/connection_settings_views.xml",
         "views/sync_run_views.xml",
         "views/bank_balance_views.xml",
         "views/outbox_message_views.xml",

@@ -10,6 +10,7 @@ from . import (
     bank_connection_account,
     bank_connection_item,
     bank_connection_setting,
+    bank_connection_settings_form,
     bank_secret,
     demo_setup,
     file_import,

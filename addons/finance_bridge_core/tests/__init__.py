@@ -10,6 +10,7 @@ from . import (
     test_amount_attacks,
     test_audit,
     test_concurrency,
+    test_connection_settings_form,
     test_dto,
     test_http_session,
     test_ingestion,

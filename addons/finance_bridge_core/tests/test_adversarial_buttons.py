@@ -226,6 +226,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                                          "filename": "junk.csv"}),
                     maker[model].create({"source_id": source.id, "file": base64.b64encode(b""),
                                          "filename": "empty.csv"})]
+        if model == "finance.bank.connection.settings":  # an unconfigured connection: required fields empty
+            conn = self.fixtures["finance.bank.connection"][0]
+            return [maker[model].with_context(finance_settings_provider=conn.provider).create(
+                {"connection_id": conn.id})]
         if model == "finance.reconcile.manual":
             return [maker[model].create({"statement_line_id": self.fixtures["account.bank.statement.line"][0].id})]
         if model == "finance.reconcile.accept.all":

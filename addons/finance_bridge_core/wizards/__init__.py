@@ -1,1 +1,1 @@
-from . import audit_verify, evidence_retention, file_upload
+from . import audit_verify, connection_settings, evidence_retention, file_upload
