@@ -1,7 +1,7 @@
 """Acceptance 1 of issue 12: the newcomer's first walk, in headless Chromium, one screenshot per step.
 
-Log in, open Invoicing → Bank Connectivity → Bank Connections, open the demo connection, press
-Sync now, open Bank Transactions and a line, its statement, upload a camt.053 sample through
+Log in, open Invoicing → Bank Connectivity → Bank Connections, open the demo connection, its Settings
+tab and settings form and its Secrets tab, press Sync now, open Bank Transactions and a line, its statement, upload a camt.053 sample through
 *Upload Bank Files* and open the imported file. The screenshots land in
 ``.local/screenshots/newcomer/`` (or ``$FB_SCREENSHOT_DIR``), named ``NN_<step>.png``.
 """
@@ -42,9 +42,9 @@ class TestNewcomerTour(HttpCase):
             self.skipTest("no Chromium (.ci/run installs it)")
         inbox = tempfile.mkdtemp(prefix="fb_newcomer_")
         self.addCleanup(shutil.rmtree, inbox, True)
-        connection = self.env["finance.bank.connection"].create(
+        self.connection = self.env["finance.bank.connection"].create(
             {"name": "Demo Bank (watched folder)", "provider": "json_folder"})
-        self.env["finance.bridge.demo"]._setup_demo(connection=connection, inbox=inbox)
+        self.env["finance.bridge.demo"]._setup_demo(connection=self.connection, inbox=inbox)
         bank = self.env["res.partner.bank"].create({"acc_number": SAMPLE_IBAN,
                                                     "partner_id": self.env.company.partner_id.id})
         euro = self.env.ref("base.EUR")
@@ -79,11 +79,14 @@ class TestNewcomerTour(HttpCase):
                             cookies={"fb_newcomer_sample": str(attachment.id)})
 
         self.assertEqual(saved, sorted(saved))
-        self.assertEqual(len(saved), 12, saved)
+        self.assertEqual(len(saved), 15, saved)
         for name in saved:
             self.assertGreater((SHOT_DIR / f"{name}.png").stat().st_size, 5_000, name)
         lines = self.env["account.bank.statement.line"].search([("journal_id.code", "in", ("FBDE1", "FBDE2"))])
         self.assertEqual(len(lines), 18)
+        demo_files = self.env["finance.file.import"].search([("connection_id", "=", self.connection.id)])
+        self.assertEqual((len(demo_files), set(demo_files.mapped("state"))), (6, {"done"}),
+                         "the demo folder's files are in Imported Files too")
         upload = self.env["finance.file.import"].search([("name", "=", "camt053_sample.xml")])
         self.assertEqual(upload.state, "done", upload.error)
         self.assertEqual(upload.lines_created, 2)

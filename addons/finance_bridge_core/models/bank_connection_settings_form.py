@@ -47,4 +47,4 @@ class FinanceBankConnectionSettingsForm(models.Model):
         check_button(self, ADMIN_GROUP)
         return {"type": "ir.actions.act_window", "res_model": "finance.bank.connection.settings",
                 "name": _("Settings of %s", self.name), "views": [(False, "form")], "target": "new",
-                "context": {"default_connection_id": self.id, "finance_settings_provider": self.provider}}
+                "context": {"default_connection_id": self.id, "finance_settings_provider_view_ref": self.provider}}

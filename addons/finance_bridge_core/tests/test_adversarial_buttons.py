@@ -228,7 +228,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                                          "filename": "empty.csv"})]
         if model == "finance.bank.connection.settings":  # an unconfigured connection: required fields empty
             conn = self.fixtures["finance.bank.connection"][0]
-            return [maker[model].with_context(finance_settings_provider=conn.provider).create(
+            return [maker[model].with_context(finance_settings_provider_view_ref=conn.provider).create(
                 {"connection_id": conn.id})]
         if model == "finance.reconcile.manual":
             return [maker[model].create({"statement_line_id": self.fixtures["account.bank.statement.line"][0].id})]

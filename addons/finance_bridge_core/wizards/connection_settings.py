@@ -17,7 +17,9 @@ from ..lib.settings_form import PLACEHOLDERS, SLOT_COUNTS, form_problems, slot_m
 from ..models.bank_connection import ADMIN_GROUP
 from ..models.button_access import check_button
 
-PROVIDER_KEY = "finance_settings_provider"  # context key: whose schema the form shows
+# Context key naming whose schema the form shows. It ends in "_view_ref" because the web client hands
+# get_views only such keys (and lang), and Odoo's view cache is keyed by them.
+PROVIDER_KEY = "finance_settings_provider_view_ref"
 
 
 def _provider_class(key):
@@ -68,10 +70,6 @@ class FinanceBankConnectionSettings(models.TransientModel):
                 if name == slot:
                     choices += [(c, c) for c in spec.choices if (c, c) not in choices]
         return choices
-
-    @api.model
-    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
-        return super()._get_view_cache_key(view_id, view_type, **options) + (self.env.context.get(PROVIDER_KEY),)
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):

@@ -83,7 +83,7 @@ class RiskScreeningEngine(models.AbstractModel):
                     "score": match.score, "explanation": match.explanation,
                     "res_model": subject._name if subject else False, "res_id": subject.id if subject else 0,
                     "requested_by_id": (requested_by or self.env.user).id,
-                    "list_version_id": self.env["risk.list.entry"].browse(entry_id).version_id.id,
+                    "list_version_id": self.env["risk.list.entry"].sudo().browse(entry_id).version_id.id,
                 })
                 self.env["finance.audit.event"]._log(
                     "screening.hit", hit, summary=f"{screened_name} ~ {match.matched_name} ({match.score})",
@@ -103,13 +103,20 @@ class RiskScreeningEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ partners
     def _screen_partners(self, partners, stage="partner", index=None):
-        """Screen partners, keep their state and hits current; returns {partner id: hits}."""
+        """Screen partners, keep their state and hits current; returns {partner id: hits}.
+
+        The decision is server code: lists, allowlist, bank details and hits are read and written as
+        superuser, so whoever may create or edit a partner (a contacts user without any Bank
+        Connectivity group) has it screened, and nothing of it is handed back to him to read. The
+        hits still name the user who triggered the screening.
+        """
         result = {}
-        for partner in partners:
+        engine, user = self.sudo(), self.env.user
+        for partner in partners.sudo():
             company = partner.company_id or self.env.company
-            query = self._partner_query(partner)
-            matches = self._matches(query, company, index=index) if query.name else []
-            hits = self._record_hits(matches, company, query.name, stage, partner=partner)
+            query = engine._partner_query(partner)
+            matches = engine._matches(query, company, index=index) if query.name else []
+            hits = engine._record_hits(matches, company, query.name, stage, partner=partner, requested_by=user)
             open_hits = partner.sudo().risk_hit_ids.filtered(lambda h: h.state in ("open", "confirmed"))
             state = "blocked" if open_hits.filtered(lambda h: h.state == "confirmed") else \
                 "hit" if open_hits else "clear"

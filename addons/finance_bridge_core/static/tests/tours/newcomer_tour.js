@@ -1,6 +1,6 @@
 /**
- * The newcomer's first walk (issue 12): Invoicing → Bank Connectivity → the demo connection →
- * Sync now → Bank Transactions → a line → Upload Bank Files (a camt.053) → Imported Files.
+ * The newcomer's first walk (issue 12): Invoicing → Bank Connectivity → the demo connection (its
+ * Settings tab, the settings form, the Secrets tab) → Sync now → Bank Transactions → a line → Upload Bank Files (a camt.053) → Imported Files.
  *
  * A step named in `shot()` logs "FB_SHOT <name>"; the test (tests/test_newcomer_tour.py) saves a
  * screenshot and then marks <body data-fb-shot="<name>">, which the next step waits for.
@@ -62,14 +62,21 @@ registry.category("web_tour.tours").add("finance_bridge_newcomer", {
         ...shot("02_bank_connections", '.o_list_view .o_data_row:contains("Demo Bank (watched folder)")'),
         openRow("Open the demo connection", '.o_list_view .o_data_row td[name="name"]', "Demo Bank (watched folder)"),
         ...shot("03_demo_connection", '.o_form_view button[name="action_sync_now"]'),
+        { content: "Settings tab", trigger: '.o_notebook a:contains("Settings")', run: "click" },
+        ...shot("04_settings_tab", '.o_form_view div[name="settings_html"] th:contains("Inbound folder")'),
+        { content: "Edit settings", trigger: '.o_form_view button[name="action_edit_settings"]', run: "click" },
+        ...shot("05_settings_form", '.modal .o_form_view div[name="int_1"] input'),
+        { content: "Save the settings", trigger: '.modal .modal-footer button[name="action_save"]', run: "click" },
+        { content: "Secrets tab", trigger: 'body:not(:has(.modal)) .o_notebook a:contains("Secrets")', run: "click" },
+        ...shot("06_secrets_tab", '.o_notebook .tab-pane.active .alert-info:contains("needs no secrets")'),
         { content: "Sync now", trigger: '.o_form_view button[name="action_sync_now"]', run: "click" },
-        ...shot("04_sync_now", '.o_notification:contains("18 line(s) created")'),
+        ...shot("07_sync_now", '.o_notification:contains("18 line(s) created")'),
         ...openMenu("Bank Transactions"),
-        ...shot("05_bank_transactions", ".o_list_view .o_data_row"),
+        ...shot("08_bank_transactions", ".o_list_view .o_data_row"),
         openRow("Open a transaction", '.o_list_view .o_data_row td[name="partner_id"]', "Nordic Paper AB"),
-        ...shot("06_transaction_form", '.o_form_view div[name="finance_details_html"]'),
+        ...shot("09_transaction_form", '.o_form_view div[name="finance_details_html"]'),
         { content: "Open its statement", trigger: '.o_form_view div[name="statement_id"] a', run: "click" },
-        ...shot("07_statement_form", '.o_form_view div[name="line_ids"] .o_data_row'),
+        ...shot("10_statement_form", '.o_form_view div[name="line_ids"] .o_data_row'),
         ...openMenu("Upload Bank Files"),
         {
             content: "Choose the camt.053 sample",
@@ -84,14 +91,14 @@ registry.category("web_tour.tours").add("finance_bridge_newcomer", {
                 anchor.dispatchEvent(new Event("change", { bubbles: true }));
             },
         },
-        ...shot("08_upload_chosen", '.modal div[name="attachment_ids"] .o_attachment:not(.o_attachment_uploading)'),
+        ...shot("11_upload_chosen", '.modal div[name="attachment_ids"] .o_attachment:not(.o_attachment_uploading)'),
         { content: "Import", trigger: '.modal button[name="action_import"]', run: "click" },
-        ...shot("09_upload_results", '.modal div[name="import_ids"] .o_data_row'),
+        ...shot("12_upload_results", '.modal div[name="import_ids"] .o_data_row'),
         { content: "Close the results", trigger: '.modal .modal-footer button:contains("Close")', run: "click" },
         ...openMenu("Imported Files"),
-        ...shot("10_imported_files", ".o_list_view .o_data_row"),
+        ...shot("13_imported_files", ".o_list_view .o_data_row"),
         openRow("Open the imported file", '.o_list_view .o_data_row td[name="name"]', "camt053_sample.xml"),
-        ...shot("11_imported_file", '.o_form_view div[name="statement_ids"]'),
+        ...shot("14_imported_file", '.o_form_view div[name="statement_ids"]'),
         {
             content: "Open admin's user form",
             trigger: "body",
@@ -99,6 +106,6 @@ registry.category("web_tour.tours").add("finance_bridge_newcomer", {
             expectUnloadPage: true,
         },
         { content: "Access rights", trigger: '.o_notebook a:contains("Access Rights")', run: "click" },
-        ...shot("12_user_roles", '.o_notebook .tab-pane.active:contains("Payment Preparation")'),
+        ...shot("15_user_roles", '.o_notebook .tab-pane.active:contains("Payment Preparation")'),
     ],
 });
