@@ -8,6 +8,7 @@ from . import (
     bank_balance,
     bank_connection,
     bank_connection_account,
+    bank_connection_imports,
     bank_connection_item,
     bank_connection_setting,
     bank_connection_settings_form,

@@ -24,7 +24,7 @@ class AccountBankStatementLine(models.Model):
     finance_uetr = fields.Char(compute="_compute_finance_details", string="UETR")
     finance_counterparty_bic = fields.Char(compute="_compute_finance_details", string="Counterparty BIC")
     finance_remittance = fields.Text(compute="_compute_finance_details", string="Remittance information")
-    finance_value_date = fields.Char(compute="_compute_finance_details", string="Value date")
+    finance_value_date = fields.Date(compute="_compute_finance_details", string="Value date")
     finance_details_html = fields.Html(compute="_compute_finance_details", string="Details from the bank",
                                        sanitize=False)
     finance_sync_run_id = fields.Many2one(related="statement_id.finance_sync_run_id", string="Sync run",
@@ -46,7 +46,8 @@ class AccountBankStatementLine(models.Model):
             line.finance_acct_svcr_ref = details.get("acct_svcr_ref")
             line.finance_uetr = details.get("uetr")
             line.finance_counterparty_bic = details.get("counterparty_bic")
-            line.finance_value_date = details.get("value_date")
+            line.finance_value_date = fields.Date.to_date(details["value_date"]) \
+                if isinstance(details.get("value_date"), str) and len(details["value_date"]) == 10 else False
             line.finance_remittance = "\n".join(
                 str(details[k]) for k in ("remittance_unstructured", "remittance_structured") if details.get(k))
             line.finance_details_html = key_value_table(details, dict(DETAIL_LABELS))

@@ -13,7 +13,6 @@ class FinanceBankConnectionSettingsForm(models.Model):
     _inherit = "finance.bank.connection"
 
     settings_html = fields.Html(compute="_compute_settings_html", sanitize=False, string="Settings overview")
-
     @api.depends("provider", "setting_ids.value")
     def _compute_settings_html(self):
         for conn in self:

@@ -40,9 +40,9 @@ class TestConnectionSettingsForm(RpcAttackCase):
         self.assertTrue(answer.ok, answer)
         arch = etree.fromstring(answer.result["views"]["form"]["arch"])
         fields = {f.get("string"): f for f in arch.iter("field") if f.get("string")}
-        self.assertEqual(fields["URL"].get("name"), "char_1")
-        self.assertIn(fields["URL"].get("required"), ("1", "True", "true"))
-        self.assertEqual(fields["URL"].get("widget"), "url")
+        self.assertEqual(fields["URL *"].get("name"), "char_1", "a required field is marked *")
+        self.assertIn(fields["URL *"].get("required"), ("1", "True", "true"))
+        self.assertEqual(fields["URL *"].get("widget"), "url")
         described = answer.result["models"][MODEL]["fields"]
         self.assertEqual(described[fields["Pages"].get("name")]["type"], "integer")
         self.assertEqual(described[fields["Sandbox"].get("name")]["type"], "boolean")

@@ -78,7 +78,9 @@ class FinanceBankConnectionSettings(models.TransientModel):
             return arch, view
         for group in arch.xpath("//group[@name='schema']"):
             for slot, spec in self._schema_slots():
-                attrs = {"name": slot, "string": spec.label or spec.name, "required": "1" if spec.required else "0"}
+                # " *" marks a required field, as on the Settings tab (Odoo draws required labels like others).
+                label = f"{spec.label or spec.name} *" if spec.required else (spec.label or spec.name)
+                attrs = {"name": slot, "string": label, "required": "1" if spec.required else "0"}
                 if spec.help:
                     attrs["help"] = spec.help
                 placeholder = PLACEHOLDERS.get(spec.type) or (f"{spec.default}" if spec.default is not None else "")
