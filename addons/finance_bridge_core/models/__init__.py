@@ -10,6 +10,7 @@ from . import (
     bank_connection_account,
     bank_connection_item,
     bank_connection_setting,
+    bank_connection_state,
     bank_secret,
     demo_setup,
     file_import,
@@ -28,5 +29,6 @@ from . import (
     statement_ingestion,
     statement_line_writer,
     status_event,
+    sync_engine,
     sync_run,
 )
