@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -30,6 +30,7 @@ from ..lib.dto import (
 from ..lib.errors import ProviderError, RetryAfter
 from ..lib.payment_codec import batch_to_payload
 from ..lib.provider_registry import Capability, ConfigField, Provider, SecretField
+from .loopback_server import LoopbackServer
 
 PAGE_SIZE = 2
 
@@ -145,7 +146,7 @@ class GenericJsonApiProvider(Provider):
         return SubmissionResult(accepted=True, bank_reference=data["paymentId"], message=data["status"])
 
 
-class JsonBankSimulator:
+class JsonBankSimulator(LoopbackServer):
     """The bank of ``GenericJsonApiProvider``: real HTTP on 127.0.0.1, state in memory.
 
     ``faults`` is a list of ``(path prefix, status, headers)`` answered once each, in order, to
@@ -201,19 +202,7 @@ class JsonBankSimulator:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda request, address: None   # a client that timed out
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._listen(Handler)
 
     # ------------------------------------------------------------------ the bank
     def route(self, method, path, query, body, headers):
