@@ -106,9 +106,10 @@ class FinanceSyncEngine(models.AbstractModel):
 
     @api.model
     def _check_quota(self, connection, provider, trigger):
-        """A scheduled run never spends calls the consent no longer has today (bank-local day)."""
+        """An unattended run (scheduled, or started by a bank notification) never spends calls the
+        consent no longer has today (bank-local day); *Sync now* is attended and not limited."""
         state = provider.context.state
-        if trigger != "cron" or state is None:
+        if trigger == "manual" or state is None:
             return
         today = provider.context.bank_today()
         if state.consent.calls_left(today) == 0:

@@ -206,6 +206,11 @@ class TestRetryAfterInEngine(GenericApiCase):
         tomorrow = datetime.combine(fields.Date.today() + timedelta(days=1), time())
         self.assertTrue(tomorrow - timedelta(seconds=5) <= self.api.next_run <= tomorrow + timedelta(seconds=5),
                         self.api.next_run)
+        self.assertEqual(self.api._run_sync(trigger="webhook").state, "failed")   # unattended as well
+        self.assertEqual(len(self.bank.requests), asked)
+        attended = self.api._run_sync(trigger="manual")                      # a person pressed Sync now
+        self.assertEqual(attended.state, "done", attended.error)
+        self.assertGreater(len(self.bank.requests), asked)
 
 
 class TestProviderState(GenericApiCase):
