@@ -11,6 +11,7 @@ from . import (
     bank_connection_item,
     bank_connection_setting,
     bank_connection_state,
+    bank_pending_line,
     bank_secret,
     demo_setup,
     file_import,

@@ -26,6 +26,7 @@ class FinanceSyncRun(models.Model):
     lines_skipped = fields.Integer(readonly=True, help="Lines already imported before (same import key).")
     balances_recorded = fields.Integer(readonly=True)
     status_events = fields.Integer(readonly=True, help="Payment status events recorded (new ones only).")
+    pending_lines = fields.Integer(readonly=True, help="Transactions the bank reports as not booked yet (kept apart).")
     continuity_gaps = fields.Integer(readonly=True,
                                      help="Statements whose opening balance did not equal the previous closing.")
     error = fields.Text(readonly=True)
