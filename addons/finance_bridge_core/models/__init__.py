@@ -12,6 +12,8 @@ from . import (
     bank_connection_item,
     bank_connection_setting,
     bank_connection_settings_form,
+    bank_connection_state,
+    bank_pending_line,
     bank_secret,
     demo_setup,
     file_import,
@@ -30,5 +32,6 @@ from . import (
     statement_ingestion,
     statement_line_writer,
     status_event,
+    sync_engine,
     sync_run,
 )

@@ -20,7 +20,8 @@ class JsonFolderProvider(Provider):
     key = "json_folder"
     label = "Watched folder (canonical JSON statements)"
     channel = "folder"
-    capabilities = frozenset({Capability.FILES, Capability.STATEMENTS, Capability.BALANCES})
+    # A file channel: balances come inside the statement files (no BALANCES query).
+    capabilities = frozenset({Capability.FILES, Capability.STATEMENTS})
     # A document larger than the parser's bound is refused unread (Imported Files says so).
     max_file_bytes = MAX_DOCUMENT_BYTES
     config_schema = (
