@@ -14,6 +14,7 @@ from . import (
     bank_connection_settings_form,
     bank_connection_state,
     bank_pending_line,
+    bank_connection_webhook,
     bank_secret,
     demo_setup,
     file_import,
@@ -34,4 +35,6 @@ from . import (
     status_event,
     sync_engine,
     sync_run,
+    webhook_inbox,
+    webhook_refusal,
 )
