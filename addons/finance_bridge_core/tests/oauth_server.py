@@ -9,12 +9,13 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from .loopback_server import LoopbackServer
 
-class OAuthTestServer:
+
+class OAuthTestServer(LoopbackServer):
     def __init__(self, client_id="fb-client", client_secret="fb-secret-123", expires_in=3600):
         self.client_id, self.client_secret, self.expires_in = client_id, client_secret, expires_in
         self.codes = {}      # code -> (challenge, redirect_uri)
@@ -84,10 +85,7 @@ class OAuthTestServer:
                     return self._send(200, server._issue(form.get("scope", ""), refresh=False))
                 return self._send(400, {"error": "unsupported_grant_type"})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._serve(Handler)
 
     def _issue(self, scope, refresh=True):
         token = {"access_token": "at-" + secrets.token_urlsafe(24), "token_type": "Bearer",
@@ -96,11 +94,3 @@ class OAuthTestServer:
             token["refresh_token"] = "rt-" + secrets.token_urlsafe(24)
             self.refresh[token["refresh_token"]] = scope
         return token
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -1,15 +1,15 @@
 """An HTTPS server on 127.0.0.1 that demands a client certificate from its CA (mutual TLS)."""
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cryptography.hazmat.primitives import serialization
 
 from ..lib.tls_material import ClientMaterial, _private_path
+from .loopback_server import LoopbackServer
 from .pki import cert_pem
 
 
-class MutualTlsServer:
+class MutualTlsServer(LoopbackServer):
     """Answers 200 with the client certificate's subject; ``url`` is https://127.0.0.1:<port>."""
 
     def __init__(self, pki, server_cert, server_key):
@@ -45,18 +45,5 @@ class MutualTlsServer:
                                        serialization.BestAvailableEncryption(b"server-once"))
         with _private_path(cert_pem(material.certificate).encode() + key) as path:
             context.load_cert_chain(path, password=b"server-once")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda request, address: None
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True,
-                                                 do_handshake_on_connect=False)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler, scheme="https", wrap=lambda sock: context.wrap_socket(
+            sock, server_side=True, do_handshake_on_connect=False))
