@@ -30,3 +30,7 @@ from . import (
     status_event,
     sync_run,
 )
+
+# isort: split
+# The REST toolkit extends connections, sync runs and outbox messages: loaded after them.
+from . import bank_connection_rest, http_exchange, oauth_state
