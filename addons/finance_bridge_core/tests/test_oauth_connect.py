@@ -109,7 +109,7 @@ class TestOAuthConnect(LoopbackHttpMixin, RpcAttackCase):
         self.assertEqual(again.status_code, 400, "the state is spent by the refused attempt")
 
     def test_expired_unknown_and_bank_refusal(self):
-        location, state = self.authorize(self.press_connect())
+        location, _state = self.authorize(self.press_connect())
         self.env.cr.execute("UPDATE finance_oauth_state SET expires_at = now() at time zone 'UTC' - interval '1 minute'")
         expired = self.callback(location, "adv_conn_admin_a")
         self.assertEqual(expired.status_code, 400)
@@ -137,7 +137,7 @@ class TestOAuthConnect(LoopbackHttpMixin, RpcAttackCase):
     def test_wrong_pkce_at_the_bank_is_refused_cleanly(self):
         location, _state = self.authorize(self.press_connect())
         code = parse_qs(urlsplit(location).query)["code"][0]
-        challenge, redirect = self.server.codes[code]
+        _challenge, redirect = self.server.codes[code]
         self.server.codes[code] = ("not-the-challenge", redirect)
         answer = self.callback(location, "adv_conn_admin_a")
         self.assertEqual(answer.status_code, 400)
@@ -183,7 +183,7 @@ class TestOAuthConnect(LoopbackHttpMixin, RpcAttackCase):
         self.callback(location, "adv_conn_admin_a")
         exchange = self.env["finance.http.exchange"].search([("connection_id", "=", self.conn.id)])
         self.assertEqual(len(exchange), 1)
-        for role in ROLES + ("reviewer",):
+        for role in (*ROLES, "reviewer"):
             login = f"adv_{role}_a"
             if (role, "a") not in self.users:
                 continue

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta, timezone
 from odoo import fields
 from odoo.tests.common import TransactionCase, tagged
 
+from ..lib.errors import ProviderError
 from ..lib.oauth2 import OAuthToken
+from ..lib.outbox_handlers import register_outbox_handler, unregister_outbox_handler
 from . import factories
 from .loopback_server import LoopbackHttpMixin
 from .oauth_server import OAuthTestServer
+from .outbox_sources import queue_message
 from .pki import Pki, cert_pem, key_pem, pkcs12_bytes
 from .rest_test_provider import register
 
@@ -153,6 +156,24 @@ class TestRestConnection(LoopbackHttpMixin, TransactionCase):
         later_cert, later_key = pki.issue("TPP Client 2", days=365)
         self.secret("tls_pkcs12").value = base64.b64encode(pkcs12_bytes(later_cert, later_key, "pw")).decode()
         self.assertEqual(self.conn.certificate_expires_on, later_cert.not_valid_after.date())
+
+    def test_outbox_handler_exchanges_kept_with_the_message(self):
+        """A payment handler calls the bank and fails: its savepoint rolls back, its exchanges stay."""
+        def submit(message):
+            message.connection_id.sudo()._make_provider(message.correlation_id).test_connection()
+            raise ProviderError("the bank did not confirm the submission", retryable=True)
+
+        register_outbox_handler("test.rest_submit", "Test REST submit")(submit)
+        self.addCleanup(unregister_outbox_handler, "test.rest_submit")
+        self.give_token()
+        message = queue_message(self.env, "rest-outbox-1", "test.rest_submit", {"n": 1}, connection=self.conn)
+        message.sudo()._process()
+        self.assertEqual(message.state, "failed")
+        exchange = message.http_exchange_ids
+        self.assertEqual((exchange.method, exchange.status_code, exchange.correlation_id),
+                         ("GET", 200, message.correlation_id))
+        self.assertFalse(exchange.sync_run_id)
+        self.assertEqual(message.http_exchange_count, 1)
 
     def test_retention_cron_deletes_old_exchanges_audited(self):
         self.give_token()
