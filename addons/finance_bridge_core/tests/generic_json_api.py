@@ -208,7 +208,7 @@ class JsonBankSimulator(LoopbackServer):
             def log_message(self, *args):
                 pass
 
-        self._listen(Handler)
+        self._serve(Handler)
 
     # ------------------------------------------------------------------ the bank
     def route(self, method, path, query, body, headers):

@@ -23,14 +23,16 @@ class LoopbackHttpMixin:
 
 
 class LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port); ``with`` starts and stops it."""
+    """A threading HTTP server on 127.0.0.1:<free port>, used as a context manager."""
 
-    def _listen(self, handler):
+    def _serve(self, handler, wrap=None, scheme="http"):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         # a client that gave up (timeout tests) is expected, not an error to print
         self.httpd.handle_error = lambda request, address: None
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if wrap:
+            self.httpd.socket = wrap(self.httpd.socket)
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -71,4 +73,4 @@ class ScriptedServer(LoopbackServer):
             def log_message(self, *args):
                 pass
 
-        self._listen(Handler)
+        self._serve(Handler)
