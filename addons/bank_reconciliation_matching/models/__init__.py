@@ -5,6 +5,7 @@ from . import (
     reconcile_rule,
     reconcile_run,
     reconcile_suggestion,
+    reconcile_bulk_writer,
     reconciler,
     res_company,
     res_config_settings,
