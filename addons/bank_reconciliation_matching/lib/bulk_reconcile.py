@@ -71,13 +71,13 @@ def plan_refusal(line_amount, allocations, items, kind=""):
     total = sum((Decimal(amount) for _id, amount in allocations), Decimal(0))
     if total != Decimal(line_amount):
         return "the line is not settled in full (a rest stays on the suspense account)"
-    for item_id, amount in allocations:
+    for item_id, raw_amount in allocations:
         item = items.get(item_id)
         if item is None:
             return f"journal item {item_id} is not an open receivable/payable item in the company currency"
         if item.partial_count:
             return f"journal item {item_id} is already partly reconciled"
-        amount = Decimal(amount)
+        amount = Decimal(raw_amount)
         if not amount or (amount > 0) != (item.residual > 0) or abs(amount) > abs(item.residual):
             return f"amount {amount} does not fit the residual {item.residual} of journal item {item_id}"
     return None
@@ -87,9 +87,9 @@ def pair_rows(line_date, allocations, items):
     """[(item id, counterpart balance, partial amount, debit side is the item, max_date, full)]:
     one per item, in allocation order, as the ORM reconciles them one pair at a time."""
     rows = []
-    for item_id, amount in allocations:
+    for item_id, raw_amount in allocations:
         item = items[item_id]
-        amount = Decimal(amount)
+        amount = Decimal(raw_amount)
         counterpart_balance = -amount
         rows.append((item_id, counterpart_balance, abs(amount), item.balance > 0, max(line_date, item.date),
                      amount == item.residual))

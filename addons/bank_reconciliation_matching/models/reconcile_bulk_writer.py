@@ -70,6 +70,8 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
     @api.model
     def _refusal(self, company, journal):
         """Why no line of this journal may be written set-wise, or None."""
+        if self.env.context.get("finance_reconcile_orm_only"):
+            return "the ORM path was asked for (comparison run)"
         reason = self._model_refusal()
         if reason:
             return reason
@@ -240,14 +242,21 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         env.invalidate_all()
         # Every stored field computed from what changed, by the ORM's own code, for all lines at once.
         new_lines = Line.browse(counterpart_ids)
-        new_lines.modified([name for name, field in Line._fields.items() if field.store], create=True)
+        # A counterpart differs from the suspense row it replaces in these columns only (and is a new
+        # line of its move): what depends on them is recomputed. Its own computed columns are the
+        # suspense row's, as the ORM computes them at creation (proven by the equality test).
+        new_lines.modified([name for name in SET_COLUMNS if name in Line._fields and Line._fields[name].store]
+                           + ["move_id"], create=True)
+        for field in Line._fields.values():
+            if field.store and field.compute:
+                env.remove_to_compute(field, new_lines)
         (new_lines | all_items).modified(["matched_debit_ids", "matched_credit_ids", "full_reconcile_id",
                                           "matching_number"])
         st_moves.modified(["line_ids"])
         self._compute_extra_fields(new_lines)
         env.flush_all()
         if tracking:
-            self._log_line_changes(plans, suspense_by_line, deleted_tracking, new_lines, pairs)
+            self._log_line_changes(plans, suspense_by_line, deleted_tracking, new_lines)
         all_items._reconcile_post_hook(pre_hook)
         env.flush_all()
 
@@ -289,14 +298,14 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         return Line.fields_get(tracked)
 
     @api.model
-    def _log_line_changes(self, plans, suspense_by_line, deleted_tracking, new_lines, pairs):
+    def _log_line_changes(self, plans, suspense_by_line, deleted_tracking, new_lines):
         """The chatter of the ORM's line rewrite: per statement move, "Journal Item #n deleted"
         then "#m created" with their tracking values, in that order, created in one batch."""
         Move = self.env["account.move"]
         ref_fields = self._tracked_fields()
         empty = dict.fromkeys(ref_fields)
         counterparts_of = defaultdict(list)
-        for pair, line in zip(pairs, new_lines, strict=True):
+        for line in new_lines:
             counterparts_of[line.move_id.id].append(line)
         author_id, email_from = Move._message_compute_author(None, None)
         base = {"author_id": author_id, "email_from": email_from, "model": "account.move",
