@@ -15,6 +15,7 @@ from . import (
     payment_policy,
     policy_change,
     res_company,
+    reconciliation_hook,
     res_partner_bank,
     statement_booking,
     status_event,
