@@ -6,5 +6,6 @@ from . import (
     test_import_matching,
     test_matching_engine,
     test_reconciliation,
+    test_split,
     test_tour,
 )
