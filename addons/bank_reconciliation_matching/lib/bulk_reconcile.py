@@ -32,19 +32,19 @@ KNOWN_MODULES = frozenset({"base", "mail", "analytic", "account", "finance_bridg
                            "bank_reconciliation_matching"})
 
 # Addons of the extra-modules test database, checked by reading their Odoo 19.0 overrides of the
-# methods above: none of them overrides one (their ``_invoice_paid_hook`` / compute overrides run
-# through the ORM, as in a reconciliation by hand).
+# methods above (their ``_invoice_paid_hook`` and compute overrides run through the ORM here too).
 COMPATIBLE_MODULES = {
-    "sale": "overrides _invoice_paid_hook and computes only (run by the ORM here too)",
-    "purchase": "no override of the reconciliation methods",
-    "purchase_stock": "no override of the reconciliation methods",
-    "sale_stock": "no override of the reconciliation methods",
-    "stock_account": "no override of the reconciliation methods",
-    "account_edi": "no override of the reconciliation methods",
-    "account_edi_ubl_cii": "no override of the reconciliation methods",
-    "l10n_de": "no override of the reconciliation methods",
-    "l10n_fr": "no override of the reconciliation methods",
-    "l10n_nl": "no override of the reconciliation methods",
+    "sale": "overrides account.move unlink only, which this writer does not reproduce",
+    "purchase": "account.move write posts a note only when journal items link purchase order lines; "
+                "statement-line moves and their counterparts never do",
+    "purchase_stock": "no override of the reproduced methods",
+    "sale_stock": "no override of the reproduced methods",
+    "stock_account": "no override of the reproduced methods",
+    "account_edi": "no override of the reproduced methods",
+    "account_edi_ubl_cii": "no override of the reproduced methods",
+    "l10n_de": "no override of the reproduced methods",
+    "l10n_fr": "no override of the reproduced methods",
+    "l10n_nl": "no override of the reproduced methods",
 }
 
 

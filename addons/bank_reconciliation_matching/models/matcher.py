@@ -196,7 +196,7 @@ class FinanceReconcileMatcher(models.AbstractModel):
             reason = f"set-based writer refused: {exc}"[:200]
             reasons[reason] = reasons.get(reason, 0) + len(eligible)
             return set()
-        done = {st_line.id for st_line, _a, _i in eligible}
+        done = {plan[0].id for plan in eligible}
         best = {res.line_id: res.best for res in results if res.line_id in done}
         Suggestion = self.env["finance.reconcile.suggestion"].sudo()
         Suggestion.search([("statement_line_id", "in", list(done)), ("rank", "=", 1),
