@@ -91,8 +91,8 @@ class FinanceReconcileWriter(models.AbstractModel):
         transaction_amount = -sum(suspense.mapped("amount_currency"))
         ratio = sum(liquidity.mapped("balance")) / transaction_amount if transaction_amount else 1.0
         lines = []
-        for account, amount, label in account_parts:
-            amount = transaction_currency.round(float(amount))
+        for account, part_amount, label in account_parts:
+            amount = transaction_currency.round(float(part_amount))
             lines.append({"name": label or st_line.payment_ref, "account_id": account.id,
                           "partner_id": st_line.partner_id.id, "currency_id": transaction_currency.id,
                           "amount_currency": -amount, "balance": company_currency.round(-amount * ratio)})

@@ -23,7 +23,7 @@ class TestSplitLine(ReconcileCase):
         self.assertEqual(wizard.remaining, 0.0)
         wizard.action_split()
         self.assertTrue(line.is_reconciled)
-        liquidity, suspense, other = line._seek_for_lines()
+        _liquidity, suspense, other = line._seek_for_lines()
         self.assertFalse(suspense)
         self.assertEqual(sorted(other.mapped("balance")), [-100.0, -30.0, -20.0])
         self.assertEqual(other.filtered(lambda aml: aml.account_id == self.charges_account).name, "Fees")
