@@ -71,15 +71,17 @@ def plan_refusal(line_amount, allocations, items, kind=""):
     total = sum((Decimal(amount) for _id, amount in allocations), Decimal(0))
     if total != Decimal(line_amount):
         return "the line is not settled in full (a rest stays on the suspense account)"
+    # Reasons name no record: a run counts lines per reason (its Notes stay short).
     for item_id, raw_amount in allocations:
         item = items.get(item_id)
         if item is None:
-            return f"journal item {item_id} is not an open receivable/payable item in the company currency"
+            return ("an item is not an open receivable/payable item in the company currency of an invoice "
+                    "or entry (a payment, another currency, taxes on an entry, an early-payment discount)")
         if item.partial_count:
-            return f"journal item {item_id} is already partly reconciled"
+            return "an item is already partly reconciled"
         amount = Decimal(raw_amount)
         if not amount or (amount > 0) != (item.residual > 0) or abs(amount) > abs(item.residual):
-            return f"amount {amount} does not fit the residual {item.residual} of journal item {item_id}"
+            return "an amount does not fit the residual of its item"
     return None
 
 

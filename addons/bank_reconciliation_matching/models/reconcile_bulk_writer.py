@@ -179,6 +179,11 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         The same rows as ``finance.reconcile.writer._reconcile`` called line after line."""
         if not plans:
             return
+        companies = {plan[0].company_id for plan in plans}
+        if len(companies) > 1:
+            for company in companies:
+                self._reconcile_many([plan for plan in plans if plan[0].company_id == company])
+            return
         env, cr = self.env, self.env.cr
         env.flush_all()
         uid, now = env.uid, cr.now()

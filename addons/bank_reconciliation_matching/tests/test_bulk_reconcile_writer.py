@@ -163,7 +163,7 @@ class TestBulkReconcileWriter(ReconcileCase):
         foreign = self.bank_line(50.0, foreign_currency_id=usd.id, amount_currency=55.0)
         self.assertIn("foreign currency", self.refusal(foreign, [(item, "50.00")]))
         foreign_invoice = self.invoice(50.0, currency=usd)
-        self.assertIn("not an open receivable", self.refusal(self.bank_line(50.0),
+        self.assertIn("not an open receivable/payable item in the company currency", self.refusal(self.bank_line(50.0),
                                                              [(self.item(foreign_invoice), "50.00")]))
         # (Odoo refuses a lock date before unreconciled lines: set it as a later import would find it.)
         self.env.cr.execute("UPDATE res_company SET fiscalyear_lock_date = %s WHERE id = %s",
