@@ -4,10 +4,6 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("bank_reconciliation_matching_tour", {
     steps: () => [
         {
-            content: "The line to accept by keyboard is the first one",
-            trigger: '.o_data_row:first:contains("Tour hotkey line")',
-        },
-        {
             content: "Move the keyboard focus to that line (as the arrow keys do in Odoo's list)",
             trigger: '.o_data_row:contains("Tour hotkey line") td.o_data_cell[name="payment_ref"]',
             run() {
