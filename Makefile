@@ -17,7 +17,8 @@ TEMPLATE_DB ?= fb_template_account_$(ODOO_VERSION)
 EXTRA_MODULES ?= sale,purchase,stock_account,account_edi_ubl_cii,l10n_de,l10n_fr
 EXTRA_TEMPLATE_DB ?= fb_template_extra_$(ODOO_VERSION)
 WRITER_TESTS := addons/finance_bridge_core/tests/test_statement_line_writer.py \
-  addons/finance_bridge_core/tests/test_adversarial_bulk_writer.py
+  addons/finance_bridge_core/tests/test_adversarial_bulk_writer.py \
+  addons/bank_reconciliation_matching/tests/test_bulk_reconcile_writer.py
 TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
@@ -103,6 +104,11 @@ BENCH_EXTRA_LINES ?= $(BENCH_LINES)
 BENCH_POSITION_LINES ?= 1000000
 BENCH_PAYMENTS ?= 2000
 BENCH_WEBHOOKS ?= 1000
+# Matching end to end in the database (import, matching, reconciliation writes): lines of the first
+# statement (the second has twice as many) against open items; the full-size run is
+# BENCH_MATCH_LINES=10000 BENCH_MATCH_ITEMS=50000 (creating the open items alone takes a while).
+BENCH_MATCH_LINES ?= 1000
+BENCH_MATCH_ITEMS ?= 5000
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
 # (the second, optional argument is the template: the account template by default).
@@ -129,7 +135,7 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	$(call with_db,{ PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_screening.py -d "$$TEST_DB" --data $(SHARED_DATA)/sanctions && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_LINES) --big-lines $(BENCH_BIG_LINES) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_treasury.py -d "$$TEST_DB" --lines $(BENCH_POSITION_LINES) && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB" && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB" --db-lines $(BENCH_MATCH_LINES) --db-items $(BENCH_MATCH_ITEMS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_payments.py -d "$$TEST_DB" --payments $(BENCH_PAYMENTS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_webhooks.py -d "$$TEST_DB" -c $(TEST_CONF) --deliveries $(BENCH_WEBHOOKS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_rest_toolkit.py -d "$$TEST_DB"; } \

@@ -19,6 +19,7 @@
         "views/menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["bank_reconciliation_matching/static/src/*.js"],
         "web.assets_tests": ["bank_reconciliation_matching/static/tests/tours/*.js"],
     },
     "installable": True,

@@ -2,6 +2,7 @@ from . import (
     account_bank_statement_line,
     account_journal,
     matcher,
+    reconcile_bulk_writer,
     reconcile_rule,
     reconcile_run,
     reconcile_suggestion,

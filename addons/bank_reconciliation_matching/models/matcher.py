@@ -8,6 +8,7 @@ import logging
 from decimal import Decimal
 
 from odoo import _, api, models
+from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -17,6 +18,7 @@ from ..lib.match_engine import MatchEngine
 _logger = logging.getLogger(__name__)
 
 KEEP_CANDIDATES = 3       # suggestions stored per line
+AUDIT_CHUNK = 500         # lines per audit event of the set-based reconciliation
 
 
 def _dec(value):
@@ -159,12 +161,60 @@ class FinanceReconcileMatcher(models.AbstractModel):
                           if auto and j.finance_auto_reconcile else 0 for j in lines.journal_id}
             results = engine.match(self._bank_lines(lines), thresholds=thresholds)
             self._store(lines, results, keep_existing=bool(since_id))
+            bulk_done = self._apply_bulk(lines, [res for res in results if res.decision == "auto"], counts)
             for res in results:
-                if res.decision == "auto" and self._apply_safely(lines.browse(res.line_id), res.best):
+                if res.line_id in bulk_done or (
+                        res.decision == "auto" and self._apply_safely(lines.browse(res.line_id), res.best)):
                     counts["auto"] += 1
                 else:
                     counts["suggested" if res.candidates else "unmatched"] += 1
         return counts
+
+    @api.model
+    @decides
+    def _apply_bulk(self, lines, results, counts):
+        """Reconcile the sure lines the set-based writer can take in one go; the others (and the
+        reasons, counted in ``counts["orm_reasons"]``) are left to the ORM path. Returns the ids done."""
+        if not results:
+            return set()
+        writer = self.env["finance.reconcile.bulk.writer"]
+        by_id = {line.id: line for line in lines}
+        plans = [(by_id[res.line_id], [(item_id, Decimal(str(amount))) for item_id, amount in res.best.allocations],
+                  res.best.difference_kind or "") for res in results if not res.best.user_rule_id]
+        eligible, refused = writer._split(plans)
+        reasons = counts.setdefault("orm_reasons", {})
+        for reason in refused.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        if not eligible:
+            return set()
+        try:
+            with self.env.cr.savepoint():
+                writer._reconcile_many(eligible)
+        except (UserError, ValidationError) as exc:
+            _logger.warning("set-based reconciliation refused, the lines go through the ORM: %s", exc)
+            self.env.invalidate_all()
+            reason = f"set-based writer refused: {exc}"[:200]
+            reasons[reason] = reasons.get(reason, 0) + len(eligible)
+            return set()
+        done = {plan[0].id for plan in eligible}
+        best = {res.line_id: res.best for res in results if res.line_id in done}
+        Suggestion = self.env["finance.reconcile.suggestion"].sudo()
+        Suggestion.search([("statement_line_id", "in", list(done)), ("rank", "=", 1),
+                           ("state", "=", "suggested")]).write({"state": "auto"})
+        counts["bulk"] = counts.get("bulk", 0) + len(done)
+        # One audit event per chunk of lines, each line with its rule, score and items (the ORM path
+        # logs one event per line).
+        company = eligible[0][0].company_id
+        ordered = sorted(done)
+        for start in range(0, len(ordered), AUDIT_CHUNK):
+            chunk = ordered[start:start + AUDIT_CHUNK]
+            self.env["finance.audit.event"].sudo()._log(
+                "reconcile.auto", summary=f"{len(chunk)} statement lines reconciled automatically (set-based)",
+                company=company,
+                payload={"lines": [{"line": line_id, "rule": best[line_id].rule, "score": best[line_id].score,
+                                    "items": [[i, str(a)] for i, a in best[line_id].allocations]}
+                                   for line_id in chunk]})
+        return done
 
     @api.model
     def _apply_safely(self, line, candidate):
@@ -216,5 +266,18 @@ class FinanceReconcileMatcher(models.AbstractModel):
 
     @api.model
     def _explain_counts(self, counts):
-        return _("%(auto)s reconciled automatically, %(suggested)s with suggestions, %(unmatched)s unmatched",
-                 **counts)
+        text = _("%(auto)s reconciled automatically, %(suggested)s with suggestions, %(unmatched)s unmatched",
+                 auto=counts["auto"], suggested=counts["suggested"], unmatched=counts["unmatched"])
+        return text + self._explain_writer(counts)
+
+    @api.model
+    def _explain_writer(self, counts):
+        """How the automatic reconciliations were written: set-based, or through the ORM and why."""
+        orm = {reason: n for reason, n in (counts.get("orm_reasons") or {}).items()}
+        if not counts.get("bulk") and not orm:
+            return ""
+        text = _(" (%(bulk)s written set-based", bulk=counts.get("bulk", 0))
+        if orm:
+            text += _("; through Odoo's reconciliation: %(why)s",
+                      why="; ".join(f"{n} × {reason}" for reason, n in sorted(orm.items(), key=lambda r: -r[1])))
+        return text + ")"

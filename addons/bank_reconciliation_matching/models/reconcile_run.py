@@ -26,6 +26,11 @@ class FinanceReconcileRun(models.Model):
     lines_done = fields.Integer(readonly=True)
     lines_auto = fields.Integer(readonly=True, string="Reconciled automatically")
     lines_suggested = fields.Integer(readonly=True, string="With suggestions")
+    lines_bulk = fields.Integer(readonly=True, string="Written set-based",
+                                help="Automatic reconciliations written by the set-based writer (the others went "
+                                     "through Odoo's reconciliation, see Notes).")
+    notes = fields.Text(readonly=True, help="Why automatic reconciliations went through Odoo's reconciliation "
+                                            "instead of the set-based writer.")
     state = fields.Selection([("queued", "Queued"), ("done", "Done")], default="queued", readonly=True, required=True)
 
     def _lines(self, limit=None):
@@ -56,9 +61,15 @@ class FinanceReconcileRun(models.Model):
         lines = self._lines(limit)
         if lines:
             counts = self.env["finance.reconcile.matcher"]._match(lines, auto=True)
-            self.write({"last_done_id": lines[-1].id, "lines_done": self.lines_done + len(lines),
-                        "lines_auto": self.lines_auto + counts["auto"],
-                        "lines_suggested": self.lines_suggested + counts["suggested"]})
+            vals = {"last_done_id": lines[-1].id, "lines_done": self.lines_done + len(lines),
+                    "lines_auto": self.lines_auto + counts["auto"],
+                    "lines_bulk": self.lines_bulk + counts.get("bulk", 0),
+                    "lines_suggested": self.lines_suggested + counts["suggested"]}
+            if counts.get("orm_reasons"):
+                note = "; ".join(f"{n} through Odoo's reconciliation: {reason}"
+                                 for reason, n in sorted(counts["orm_reasons"].items(), key=lambda r: -r[1]))
+                vals["notes"] = "\n".join(filter(None, (self.notes, note)))
+            self.write(vals)
         if not lines or limit is None or len(lines) < limit:
             self.state = "done"
 

@@ -37,11 +37,14 @@ class FinanceReconcileWriter(models.AbstractModel):
         }
 
     @api.model
-    def _reconcile(self, st_line, allocations, rest_account=None, rest_label=None, rest_taxes=None):
+    def _reconcile(self, st_line, allocations, rest_account=None, rest_label=None, rest_taxes=None,
+                   account_parts=()):
         """Settle ``allocations`` [(account.move.line, amount in its currency)] with ``st_line``.
 
-        What is left of the line goes to ``rest_account`` (write-off, charges, a rule's account) or
-        stays on the suspense account (partial reconciliation of the line).
+        ``account_parts`` [(account, amount in the transaction currency, label)]: parts of the line
+        written to accounts (a split line), one counterpart each. What is left of the line goes to
+        ``rest_account`` (write-off, charges, a rule's account) or stays on the suspense account
+        (partial reconciliation of the line).
         """
         st_line.ensure_one()
         liquidity, suspense, other = st_line._seek_for_lines()
@@ -57,6 +60,7 @@ class FinanceReconcileWriter(models.AbstractModel):
                                   "of another company).", item=aml.display_name))
             new_lines.append(self._counterpart_vals(st_line, aml, amount))
             pairs.append(aml)
+        new_lines.extend(self._account_part_lines(st_line, liquidity, suspense, transaction_currency, account_parts))
         rest_balance = -(sum(liquidity.mapped("balance")) + sum(v["balance"] for v in new_lines))
         rest_currency = sum(suspense.mapped("amount_currency")) - sum(v["amount_currency"] for v in new_lines)
         company_currency = st_line.company_id.currency_id
@@ -78,6 +82,21 @@ class FinanceReconcileWriter(models.AbstractModel):
                                                                                 v["amount_currency"]) == 0)[:1]
             (counterpart + aml).reconcile()
         return st_line.move_id.line_ids
+
+    @api.model
+    def _account_part_lines(self, st_line, liquidity, suspense, transaction_currency, account_parts):
+        """One counterpart per part written to an account, at the bank's rate (company amount of the
+        line / its transaction amount); the rounding rest, if any, stays with the rest line."""
+        company_currency = st_line.company_id.currency_id
+        transaction_amount = -sum(suspense.mapped("amount_currency"))
+        ratio = sum(liquidity.mapped("balance")) / transaction_amount if transaction_amount else 1.0
+        lines = []
+        for account, part_amount, label in account_parts:
+            amount = transaction_currency.round(float(part_amount))
+            lines.append({"name": label or st_line.payment_ref, "account_id": account.id,
+                          "partner_id": st_line.partner_id.id, "currency_id": transaction_currency.id,
+                          "amount_currency": -amount, "balance": company_currency.round(-amount * ratio)})
+        return lines
 
     @api.model
     def _rest_lines(self, st_line, base, account, taxes, balance, amount_currency):

@@ -115,6 +115,16 @@ class TestReconcileMultiCompany(ReconcileAttackBase):
             self.assertTrue(receivable)
         self.assertUnchanged()
 
+    def test_other_company_split_wizard_on_our_line(self):
+        receivable = self.invoices[0].line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        answer = self.call_kw("adv_accountant_b", "finance.reconcile.split", "create",
+                              [{"statement_line_id": self.line.id,
+                                "part_ids": [(0, 0, {"amount": self.line.amount, "move_line_id": receivable.id})]}])
+        if answer.ok:
+            self.assertRefused(self.call_button("adv_accountant_b", "finance.reconcile.split", "action_split",
+                                                [answer.result]))
+        self.assertUnchanged()
+
     def test_other_company_cannot_match_or_reset_our_journal(self):
         self.assertRefused(self.call_button("adv_accountant_b", "account.journal", "action_finance_match",
                                             self.journal.ids))

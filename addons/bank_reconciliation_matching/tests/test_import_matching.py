@@ -38,6 +38,23 @@ class TestImportMatching(ReconcileCase):
         self.assertEqual(third.finance_match_status, "unmatched")
         run = self.env["finance.reconcile.run"].search([("journal_id", "=", self.journal.id)])
         self.assertEqual((run.state, run.lines_total, run.lines_auto, run.lines_suggested), ("done", 3, 1, 1))
+        # The sure line was written by the set-based writer; its suggestion and the audit say so.
+        self.assertEqual(run.lines_bulk, 1)
+        self.assertEqual(first.finance_suggestion_ids.filtered(lambda s: s.rank == 1).state, "auto")
+        event = self.env["finance.audit.event"].search([("event_type", "=", "reconcile.auto")], order="id desc",
+                                                       limit=1)
+        self.assertIn(f'"line": {first.id}', event.payload)
+
+    def test_lines_the_set_based_writer_cannot_take_go_through_the_orm_and_the_run_says_why(self):
+        self.journal.finance_auto_reconcile = True
+        inv = self.invoice(100.0, reference="RF18 5390 0754 7034")
+        # 0.30 under the tolerance: written off, which the set-based writer leaves to Odoo.
+        stmt = self.statement(self.dto("100.30", "h1", label="Payment", remittance_structured="RF18539007547034"))
+        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.assertEqual(inv.payment_state, "paid")
+        run = self.env["finance.reconcile.run"].search([("journal_id", "=", self.journal.id)])
+        self.assertEqual((run.lines_auto, run.lines_bulk), (1, 0))
+        self.assertIn("1 through Odoo's reconciliation: writeoff posted to an account", run.notes)
 
     def test_large_import_is_matched_in_the_background(self):
         self.env["ir.config_parameter"].sudo().set_param("bank_reconciliation_matching.background_from", "1")

@@ -1,1 +1,1 @@
-from . import reconcile_accept_all, reconcile_manual
+from . import reconcile_accept_all, reconcile_manual, reconcile_split

@@ -250,6 +250,9 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
                 {"connection_id": conn.id})]
         if model == "finance.reconcile.manual":
             return [maker[model].create({"statement_line_id": self.fixtures["account.bank.statement.line"][0].id})]
+        if model == "finance.reconcile.split":
+            return [maker[model].create({"statement_line_id": self.fixtures["account.bank.statement.line"][0].id,
+                                         "part_ids": [(0, 0, {"amount": 1.0})]})]
         if model == "finance.reconcile.accept.all":
             return [maker[model].create({"journal_id": self.fixtures["account.journal"][0].id, "min_score": 0})]
         if model == "risk.hit.review":

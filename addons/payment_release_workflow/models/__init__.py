@@ -14,6 +14,7 @@ from . import (
     payment_exception,
     payment_policy,
     policy_change,
+    reconciliation_hook,
     res_company,
     res_partner_bank,
     statement_booking,

@@ -12,6 +12,7 @@ from . import (
     test_payment_batch_flow,
     test_payment_batch_guards,
     test_policy_four_eyes,
+    test_reconciliation_hook,
     test_release_screening,
     test_segregation_of_duties,
     test_status_paths,

@@ -1,8 +1,24 @@
 import { registry } from "@web/core/registry";
 
-// The review screen: accept a suggestion, then reconcile another line by hand.
+// The review screen: accept the focused line's suggestion by keyboard (Alt+A), accept one with the mouse, then reconcile another line by hand.
 registry.category("web_tour.tours").add("bank_reconciliation_matching_tour", {
     steps: () => [
+        {
+            content: "Move the keyboard focus to that line (as the arrow keys do in Odoo's list)",
+            trigger: '.o_data_row:contains("Tour hotkey line") td.o_data_cell[name="payment_ref"]',
+            run() {
+                this.anchor.focus();
+            },
+        },
+        {
+            content: "Alt+A accepts the focused line's best suggestion",
+            trigger: '.o_data_row:focus-within:contains("Tour hotkey line")',
+            run: "press alt+a",
+        },
+        {
+            content: "The line is reconciled and leaves the list to review",
+            trigger: '.o_list_view:not(:has(.o_data_row:contains("Tour hotkey line")))',
+        },
         {
             content: "The suggestion and its explanation are shown",
             trigger: '.o_data_row:contains("Tour RF payment"):contains("structured reference")',
