@@ -25,6 +25,7 @@
         "views/res_config_settings_views.xml",
         "views/file_import_views.xml",
         "views/job_progress_views.xml",
+        "views/trace_views.xml",
         "views/menus.xml",
         "views/evidence_retention_views.xml",
     ],

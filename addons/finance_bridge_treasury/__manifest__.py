@@ -17,7 +17,6 @@
         "views/ops_dashboard_views.xml",
         "views/alert_views.xml",
         "views/metrics_views.xml",
-        "views/trace_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/treasury_demo.xml"],

@@ -29,4 +29,6 @@ from . import (
     statement_line_writer,
     status_event,
     sync_run,
+    trace,
+    transit_hooks,
 )

@@ -26,6 +26,7 @@ from . import (
     test_statement_line_writer,
     test_status_events,
     test_sync_engine,
+    test_trace,
     test_untrusted_json_folder,
     test_user_errors,
 )

@@ -234,10 +234,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             hits = self.fixtures["risk.screening.hit"]
             return [maker[model].create({"hit_ids": [(6, 0, [h.id for h in hits])], "decision": "false_positive",
                                          "reason": " "})]
-        if model == "finance.treasury.trace":
+        if model == "finance.trace":
             return [maker[model].create({"query": "no-such-correlation-id"})]
-        if model == "finance.treasury.trace.line":
-            trace = maker["finance.treasury.trace"].create({"query": "x"})
+        if model == "finance.trace.line":
+            trace = maker["finance.trace"].create({"query": "x"})
             return [maker[model].create({"trace_id": trace.id, "kind": "Audit", "res_model": "finance.audit.event",
                                          "res_id": self.fixtures["finance.audit.event"][0].id})]
         if model == "finance.payment.batch.cancel":

@@ -9,5 +9,4 @@ from . import (
     metrics_token,
     ops_dashboard,
     res_company,
-    trace,
 )

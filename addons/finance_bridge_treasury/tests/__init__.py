@@ -5,5 +5,4 @@ from . import (
     test_dashboard_screenshots,
     test_metrics_endpoint,
     test_pure,
-    test_trace,
 )
