@@ -15,6 +15,7 @@
         "views/cash_position_views.xml",
         "views/daily_balance_views.xml",
         "views/ops_dashboard_views.xml",
+        "views/company_views.xml",
         "views/alert_views.xml",
         "views/metrics_views.xml",
         "views/menus.xml",

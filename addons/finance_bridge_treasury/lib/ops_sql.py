@@ -2,20 +2,39 @@
 
 NOW = "(now() AT TIME ZONE 'UTC')"
 
-# Connected accounts whose previous business day's statement has not arrived by the company's hour
-# (evaluated on business days only, Monday to Friday).
-MISSING_STATEMENTS_SQL = f"""
-    SELECT a.company_id, a.journal_id, a.connection_id
-      FROM finance_bank_connection_account a
-      JOIN finance_bank_connection k ON k.id = a.connection_id AND k.active AND k.state IN ('active', 'error')
-      JOIN res_company c ON c.id = a.company_id
-     WHERE extract(isodow FROM {NOW}) <= 5
-       AND extract(hour FROM {NOW}) + extract(minute FROM {NOW}) / 60.0
-           >= COALESCE(c.finance_treasury_statement_hour, 9)
-       AND COALESCE((SELECT max(s.date) FROM account_bank_statement s WHERE s.journal_id = a.journal_id),
+
+def missing_statements_sql(now: str = NOW) -> str:
+    """Connected accounts whose previous business day's statement has not arrived by their expected time.
+
+    The time and time zone are the account's (connection account: *Statement expected by* and *Bank time
+    zone*), else the company's, else 09:00 UTC. Business days are Monday to Friday of the bank's local
+    date; on Monday the previous business day is Friday. ``now`` is an SQL expression of the UTC time
+    (the views use the transaction's; tests pass a fixed one).
+    """
+    return f"""
+    SELECT l.company_id, l.journal_id, l.connection_id, l.local_now, l.expected_hour, l.tz
+      FROM (SELECT a.company_id, a.journal_id, a.connection_id,
+                   COALESCE(NULLIF(a.treasury_statement_hour, 0), c.finance_treasury_statement_hour, 9)
+                       AS expected_hour,
+                   COALESCE(NULLIF(a.treasury_statement_tz, ''), NULLIF(c.finance_treasury_statement_tz, ''),
+                            NULLIF(p.tz, ''), 'UTC') AS tz,
+                   ((({now}) AT TIME ZONE 'UTC') AT TIME ZONE
+                       COALESCE(NULLIF(a.treasury_statement_tz, ''), NULLIF(c.finance_treasury_statement_tz, ''),
+                                NULLIF(p.tz, ''), 'UTC')) AS local_now
+              FROM finance_bank_connection_account a
+              JOIN finance_bank_connection k ON k.id = a.connection_id AND k.active
+                   AND k.state IN ('active', 'error')
+              JOIN res_company c ON c.id = a.company_id
+              JOIN res_partner p ON p.id = c.partner_id) l
+     WHERE extract(isodow FROM l.local_now) <= 5
+       AND extract(hour FROM l.local_now) + extract(minute FROM l.local_now) / 60.0 >= l.expected_hour
+       AND COALESCE((SELECT max(s.date) FROM account_bank_statement s WHERE s.journal_id = l.journal_id),
                     DATE '1900-01-01')
-           < ({NOW})::date - CASE extract(isodow FROM {NOW})::int WHEN 1 THEN 3 ELSE 1 END
+           < l.local_now::date - CASE extract(isodow FROM l.local_now)::int WHEN 1 THEN 3 ELSE 1 END
 """
+
+
+MISSING_STATEMENTS_SQL = missing_statements_sql()
 
 # Payment messages the bank got but never answered (no status event with their MsgId).
 UNACKNOWLEDGED_SQL = f"""

@@ -3,6 +3,7 @@ from . import (
     alert_rule,
     cash_account,
     cash_position,
+    connection_account,
     daily_balance,
     demo_setup,
     in_transit,
