@@ -102,6 +102,8 @@ def companies_sql(with_hits: bool) -> str:
              + COALESCE((SELECT sum(f.lines_skipped) FROM finance_file_import f WHERE f.company_id = c.id
                            AND f.create_date::date = {today}), 0) AS duplicate_lines_today,
            (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'duplicate'
-                AND f.create_date::date = {today}) AS duplicate_files_today
+                AND f.create_date::date = {today}) AS duplicate_files_today,
+           (SELECT count(*) FROM finance_treasury_alert a WHERE a.company_id = c.id AND a.state = 'open')
+               AS open_alerts
       ) x
     """

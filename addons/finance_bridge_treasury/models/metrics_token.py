@@ -121,6 +121,7 @@ class FinanceTreasuryMetricsConfig(models.Model):
                 ("open_hits", "gauge", "Open screening hits"),
                 ("duplicate_lines_today", "counter", "Duplicate statement lines prevented today"),
                 ("duplicate_files_today", "counter", "Duplicate files prevented today"),
+                ("open_alerts", "gauge", "Open alerts"),
                 ("technical_failures", "gauge", "Technical failures"),
                 ("business_failures", "gauge", "Business-rule failures")):
             fams.append((f"finance_bridge_{field}", kind, help_text,

@@ -9,7 +9,8 @@ from ..lib.ops_sql import CONNECTIONS_SQL, companies_sql
 FIGURES = {**OVERVIEW_FIGURES,
            "outbox_queued": ("finance.outbox.message", [("state", "=", "queued")]),
            "outbox_failed": ("finance.outbox.message", [("state", "=", "failed")]),
-           "exceptions_backlog": ("finance.status.event", [("state", "in", ("unmatched", "error"))])}
+           "exceptions_backlog": ("finance.status.event", [("state", "in", ("unmatched", "error"))]),
+           "open_alerts": ("finance.treasury.alert", [("state", "=", "open")])}
 
 
 class FinanceTreasuryOpsConnection(models.Model):
@@ -64,6 +65,7 @@ class FinanceTreasuryOpsCompany(models.Model):
     open_hits = fields.Integer(readonly=True, string="Open screening hits")
     duplicate_lines_today = fields.Integer(readonly=True, string="Duplicate lines prevented today")
     duplicate_files_today = fields.Integer(readonly=True, string="Duplicate files prevented today")
+    open_alerts = fields.Integer(readonly=True, help="Alerts opened by the alert rules and not cleared yet.")
     technical_failures = fields.Integer(readonly=True)
     business_failures = fields.Integer(readonly=True)
 
