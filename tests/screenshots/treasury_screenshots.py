@@ -46,31 +46,41 @@ def run_addons():
 
 @contextlib.contextmanager
 def demo_server(db, port, keep, log_path):
-    """`make run` on a new database ``db`` (demo data), served on 127.0.0.1:``port``."""
+    """`make run` on a new database ``db`` (demo data), served on 127.0.0.1:``port``.
+
+    Installed first (``--stop-after-init``), then served: the same two steps as a first `make run`,
+    without requests waiting on the installation (Odoo restarts a server whose request outlives
+    ``limit_time_real``).
+    """
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     roots = tempfile.mkdtemp(prefix="treasury_shots_roots_")
     env = dict(os.environ, FINANCE_BRIDGE_MASTER_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
                FINANCE_BRIDGE_FOLDER_ROOTS=roots)
-    cmd = [sys.executable, "-m", "odoo", f"--addons-path={ADDONS}", "-d", db, "-i", ",".join(run_addons()),
-           "--with-demo", f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
-           "--max-cron-threads=0", "--workers=0", "--log-level=warn"]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    odoo = [sys.executable, "-m", "odoo", f"--addons-path={ADDONS}", "-d", db, f"--db-filter=^{db}$",
+            "--http-interface=127.0.0.1", f"--http-port={port}", "--max-cron-threads=0", "--workers=0",
+            "--log-level=warn"]
+    server = None
     try:
+        with open(log_path, "wb") as log:
+            print(f"installing {', '.join(run_addons())} with demo data into {db} (a few minutes)", flush=True)
+            subprocess.run([*odoo, "-i", ",".join(run_addons()), "--with-demo", "--stop-after-init"],
+                           stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env, check=True)
+            server = subprocess.Popen(odoo, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
         shutil.rmtree(roots, ignore_errors=True)
         if not keep:
             subprocess.run(["dropdb", "--if-exists", db], check=False)
 
 
 def wait_installed(url, db, timeout):
-    """Until admin can log in and the treasury addon is installed (the install runs first)."""
+    """Until the server answers, admin can log in and the treasury addon is installed."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
