@@ -32,7 +32,7 @@ class FinanceTraceHooks(models.AbstractModel):
     def _finance_trace_keys(self, keys):
         """Identifiers related to ``keys`` (a set of strings); extensions add theirs to ``super()``'s set."""
         keys = set(keys)
-        runs = self.env["finance.sync.run"].search([("correlation_id", "in", list(keys))])
+        runs = self._trace_search("finance.sync.run", [("correlation_id", "in", list(keys))])
         msgs = self._trace_messages(keys)
         events = self._trace_events(keys)
         keys |= set(runs.mapped("correlation_id")) | set(msgs.mapped("correlation_id")) | set(msgs.mapped("key"))
@@ -46,7 +46,7 @@ class FinanceTraceHooks(models.AbstractModel):
     def _finance_trace_steps(self, keys):
         """TraceSteps (lib/trace_steps.py) of the records ``keys`` lead to; extensions add theirs."""
         env, steps = self.env, []
-        runs = env["finance.sync.run"].search([("correlation_id", "in", list(keys))])
+        runs = self._trace_search("finance.sync.run", [("correlation_id", "in", list(keys))])
         msgs = self._trace_messages(keys)
         events = self._trace_events(keys)
         for run in runs:
@@ -65,7 +65,7 @@ class FinanceTraceHooks(models.AbstractModel):
                               f"{ev.source} {ev.status} {ev.end_to_end_id or ev.msg_id or ''} "
                               f"{ev.reason_code or ''}{bank_time}", ev))
         st_lines = self._trace_statement_lines(keys, runs, events)
-        statements = env["account.bank.statement"].search([("finance_sync_run_id", "in", runs.ids)]) \
+        statements = self._trace_search("account.bank.statement", [("finance_sync_run_id", "in", runs.ids)]) \
             if runs else env["account.bank.statement"]
         for st in statements | st_lines.statement_id:
             steps.append(step(st.create_date, "Statement", f"{st.name or st.finance_bank_ref}: "
@@ -75,15 +75,22 @@ class FinanceTraceHooks(models.AbstractModel):
                               f"{line.date} {line.amount} {line.currency_id.name}: {line.payment_ref or ''} "
                               f"EndToEndId {line.finance_end_to_end_id or '-'}"
                               f"{', matched' if line.is_reconciled else ', not matched yet'}", line))
-        audits = env["finance.audit.event"].search(
+        audits = self._trace_search("finance.audit.event",
             ["|", "&", ("model", "=", "finance.outbox.message"), ("res_id", "in", msgs.ids),
              "&", ("model", "=", "finance.sync.run"), ("res_id", "in", runs.ids)])
         for key in sorted(keys)[:50]:
-            audits |= env["finance.audit.event"].search([("payload", "ilike", key)], limit=200)
+            audits |= self._trace_search("finance.audit.event", [("payload", "ilike", key)], limit=200)
         steps += self._trace_audit_steps(audits)
         return steps
 
     # ------------------------------------------------------------------ helpers for extensions
+    @api.model
+    def _trace_search(self, model, domain, **kwargs):
+        """``search`` as the user, or nothing when the user may not read ``model`` at all (a trace shows
+        what the user may see; it does not fail on what they may not)."""
+        records = self.env[model]
+        return records.search(domain, **kwargs) if records.has_access("read") else records.browse()
+
     @api.model
     def _trace_audit_steps(self, audits):
         return [step(ev.occurred_at, "Audit", f"{ev.event_type}: {ev.summary} ({ev.user_id.name})", ev)
@@ -91,13 +98,13 @@ class FinanceTraceHooks(models.AbstractModel):
 
     @api.model
     def _trace_messages(self, keys):
-        return self.env["finance.outbox.message"].search(
-            ["|", ("correlation_id", "in", list(keys)), ("key", "in", list(keys))])
+        return self._trace_search("finance.outbox.message",
+                                  ["|", ("correlation_id", "in", list(keys)), ("key", "in", list(keys))])
 
     @api.model
     def _trace_events(self, keys):
         keys = list(keys)
-        return self.env["finance.status.event"].search([
+        return self._trace_search("finance.status.event", [
             "|", "|", "|", "|", ("msg_id", "in", keys), ("end_to_end_id", "in", keys), ("uetr", "in", keys),
             ("pmt_inf_id", "in", keys), ("instruction_id", "in", keys)])
 
@@ -106,6 +113,8 @@ class FinanceTraceHooks(models.AbstractModel):
         """Statement lines booked for ``keys``: by EndToEndId or UETR from the bank, by import key, or
         named by a status event (bookings of our own payments)."""
         Line = self.env["account.bank.statement.line"]
+        if not Line.has_access("read"):
+            return Line
         ids = [(ev.raw or {}).get("statement_line_id") for ev in events if isinstance(ev.raw, dict)]
         found = Line.search([("id", "in", [i for i in ids if isinstance(i, int)])])
         keys = [k for k in keys if k and isinstance(k, str)]

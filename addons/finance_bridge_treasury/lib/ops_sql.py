@@ -45,9 +45,14 @@ UNACKNOWLEDGED_SQL = f"""
        AND NOT EXISTS (SELECT 1 FROM finance_status_event e WHERE e.msg_id = m.key AND e.company_id = m.company_id)
 """
 
-CONNECTIONS_SQL = f"""
+def connections_sql(with_certificates: bool = False) -> str:
+    """One row per active connection; with the REST toolkit installed, its certificate expiry too."""
+    certificate = ("k.certificate_expires_on, k.certificate_expires_on - ({NOW})::date AS certificate_days_left"
+                   if with_certificates else
+                   "NULL::date AS certificate_expires_on, NULL::int AS certificate_days_left").replace("{NOW}", NOW)
+    return f"""
     SELECT k.id, k.id AS connection_id, k.company_id, k.provider, k.state, k.last_success, k.next_run,
-           k.consecutive_failures, k.consent_expires_on, k.last_error,
+           k.consecutive_failures, k.consent_expires_on, k.last_error, {certificate},
            CASE WHEN k.state = 'active' AND k.next_run < {NOW}
                 THEN (extract(epoch FROM {NOW} - k.next_run) / 60)::int ELSE 0 END AS lateness_minutes,
            CASE WHEN k.consent_expires_on IS NOT NULL THEN k.consent_expires_on - ({NOW})::date END
@@ -61,14 +66,29 @@ CONNECTIONS_SQL = f"""
 """
 
 
-def companies_sql(with_hits: bool) -> str:
-    """One row per company: queues, business signals, technical vs business failures."""
+CONNECTIONS_SQL = connections_sql()
+
+
+def companies_sql(with_hits: bool, with_webhooks: bool = False) -> str:
+    """One row per company: queues, business signals, technical vs business failures.
+
+    ``with_hits``: risk_screening is installed; ``with_webhooks``: the core's webhook inbox exists.
+    """
     hits = ("(SELECT count(*) FROM risk_screening_hit h WHERE h.company_id = c.id AND h.state = 'open')"
             if with_hits else "0")
+    webhooks = ("""(SELECT count(*) FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'queued')
+               AS webhook_backlog,
+           COALESCE((SELECT (extract(epoch FROM {now} - min(w.received_at)) / 60)::int
+                       FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'queued'), 0)
+               AS webhook_oldest_minutes,
+           (SELECT count(*) FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'failed')
+               AS webhook_failed""".replace("{now}", NOW) if with_webhooks else
+                "0 AS webhook_backlog, 0 AS webhook_oldest_minutes, 0 AS webhook_failed")
     today = f"({NOW})::date"
     return f"""
     SELECT c.id, c.id AS company_id, x.*,
-           x.connections_error + x.failed_runs_24h + x.dead_letters + x.outbox_failed AS technical_failures,
+           x.connections_error + x.failed_runs_24h + x.dead_letters + x.outbox_failed + x.webhook_failed
+               AS technical_failures,
            x.statements_missing + x.payments_unacknowledged + x.exceptions_backlog AS business_failures
       FROM res_company c, LATERAL (SELECT
            (SELECT count(*) FROM finance_bank_connection k WHERE k.company_id = c.id AND k.active
@@ -104,6 +124,7 @@ def companies_sql(with_hits: bool) -> str:
            (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'duplicate'
                 AND f.create_date::date = {today}) AS duplicate_files_today,
            (SELECT count(*) FROM finance_treasury_alert a WHERE a.company_id = c.id AND a.state = 'open')
-               AS open_alerts
+               AS open_alerts,
+           {webhooks}
       ) x
     """

@@ -20,14 +20,14 @@ class FinanceTraceHooks(models.AbstractModel):
     @api.model
     def _trace_batch_lines(self, keys):
         keys = list(keys)
-        return self.env["finance.payment.batch.line"].search(
+        return self._trace_search("finance.payment.batch.line",
             ["|", "|", "|", ("end_to_end_id", "in", keys), ("tx_end_to_end_id", "in", keys), ("uetr", "in", keys),
              ("pmt_inf_id", "in", keys)], limit=LINES_PER_TRACE)
 
     @api.model
     def _trace_batches(self, keys):
         keys = list(keys)
-        return self.env["finance.payment.batch"].search(["|", ("msg_id", "in", keys), ("name", "in", keys)])
+        return self._trace_search("finance.payment.batch", ["|", ("msg_id", "in", keys), ("name", "in", keys)])
 
     @api.model
     def _finance_trace_keys(self, keys):
@@ -53,15 +53,17 @@ class FinanceTraceHooks(models.AbstractModel):
                               f"{batch.name} prepared by {batch.preparer_id.name}: {batch.amount_total} "
                               f"{batch.currency_id.name}, {len(batch.line_ids)} line(s), MsgId {batch.msg_id or '-'}",
                               batch))
-            for approval in self.env["finance.payment.approval"].search([("batch_id", "=", batch.id)]):
+            for approval in self._trace_search("finance.payment.approval", [("batch_id", "=", batch.id)]):
                 steps.append(step(approval.decided_at, "Approval",
                                   f"approved by {approval.user_id.name} ({approval.tier or '-'}), content "
                                   f"{(approval.content_hash or '')[:12]}…, {approval.state}", approval))
             if batch.released_at:
                 steps.append(step(batch.released_at, "Released",
                                   f"{batch.name} released by {batch.released_by_id.name} (re-authenticated)", batch))
-            audits = self.env["finance.audit.event"].search([("model", "=", batch._name), ("res_id", "=", batch.id)])
+            audits = self._trace_search("finance.audit.event", [("model", "=", batch._name), ("res_id", "=", batch.id)])
             steps += self._trace_audit_steps(audits)
+        if not (self.env["account.move"].has_access("read") and self.env["account.payment"].has_access("read")):
+            return steps     # bills and payments are for invoicing users
         for bill in lines.move_id:
             steps.append(step(bill.create_date, "Bill", f"{bill.name} {bill.partner_id.name}: {bill.amount_total} "
                               f"{bill.currency_id.name}, due {bill.invoice_date_due}", bill))
