@@ -35,6 +35,8 @@ SHOTS = (
      "document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost) .o_treasury_horizons').length >= 1"),
     ("treasury_operations_dashboard", "finance_bridge_treasury.action_ops_dashboard",
      "document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost) .o_treasury_signal').length >= 5"),
+    ("treasury_connection_health", "finance_bridge_treasury.action_ops_connections",
+     "document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost) .o_treasury_badge').length >= 1"),
 )
 WIDTH, HEIGHT = 1440, 900
 
@@ -53,9 +55,11 @@ def demo_server(db, port, keep, log_path):
     ``limit_time_real``).
     """
     subprocess.run(["dropdb", "--if-exists", db], check=True)
-    roots = tempfile.mkdtemp(prefix="treasury_shots_roots_")
+    # Like `make run`: a master key for this database only, and the demo's inbox under the data dir allowed.
+    data_dir = subprocess.run([sys.executable, "-c", "from odoo.tools import config; print(config['data_dir'])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
     env = dict(os.environ, FINANCE_BRIDGE_MASTER_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
-               FINANCE_BRIDGE_FOLDER_ROOTS=roots)
+               FINANCE_BRIDGE_FOLDER_ROOTS=os.path.join(data_dir, "finance_bridge_demo"))
     odoo = [sys.executable, "-m", "odoo", f"--addons-path={ADDONS}", "-d", db, f"--db-filter=^{db}$",
             "--http-interface=127.0.0.1", f"--http-port={port}", "--max-cron-threads=0", "--workers=0",
             "--log-level=warn"]
@@ -74,7 +78,6 @@ def demo_server(db, port, keep, log_path):
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 server.kill()
-        shutil.rmtree(roots, ignore_errors=True)
         if not keep:
             subprocess.run(["dropdb", "--if-exists", db], check=False)
 
