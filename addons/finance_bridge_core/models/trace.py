@@ -39,7 +39,7 @@ class FinanceTraceHooks(models.AbstractModel):
         keys |= set(events.mapped("msg_id")) | set(events.mapped("end_to_end_id")) | set(events.mapped("uetr"))
         for line in self._trace_statement_lines(keys, runs, events):
             details = line.transaction_details if isinstance(line.transaction_details, dict) else {}
-            keys |= {line.finance_import_key, details.get("end_to_end_id"), details.get("uetr")}
+            keys |= {details.get("end_to_end_id"), details.get("uetr")}
         return {k for k in keys if k}
 
     @api.model
@@ -119,13 +119,19 @@ class FinanceTraceHooks(models.AbstractModel):
         found = Line.search([("id", "in", [i for i in ids if isinstance(i, int)])])
         keys = [k for k in keys if k and isinstance(k, str)]
         if keys:
-            self.env["account.bank.statement.line"].flush_model(["transaction_details", "finance_import_key"])
+            # Both lookups use the partial expression indexes below, whatever the number of lines.
+            Line.flush_model(["transaction_details"])
             self.env.cr.execute("""
                 SELECT id FROM account_bank_statement_line
-                 WHERE transaction_details->>'end_to_end_id' = ANY(%(k)s)
-                    OR transaction_details->>'uetr' = ANY(%(k)s) OR finance_import_key = ANY(%(k)s)
+                 WHERE transaction_details->>'end_to_end_id' = ANY(%(k)s) AND transaction_details ? 'end_to_end_id'
+                 UNION
+                SELECT id FROM account_bank_statement_line
+                 WHERE transaction_details->>'uetr' = ANY(%(k)s) AND transaction_details ? 'uetr'
                  LIMIT 500""", {"k": keys})
             found |= Line.search([("id", "in", [r[0] for r in self.env.cr.fetchall()])])
+        origin = self.env.context.get("finance_trace_origin")
+        if origin:   # a line traced from its import key (no bank reference): that line itself
+            found |= Line.search([("finance_import_key", "=", origin)], limit=20)
         return found
 
     @api.model
@@ -151,7 +157,7 @@ class FinanceTrace(models.TransientModel):
     @api.model
     def _collect(self, query):
         """The TraceSteps of every record ``query`` leads to, in time order."""
-        hooks = self.env["finance.trace.hooks"]
+        hooks = self.env["finance.trace.hooks"].with_context(finance_trace_origin=query)
         keys = {query}
         for _round in range(EXPANSION_ROUNDS):
             more = hooks._finance_trace_keys(keys)
@@ -227,6 +233,15 @@ class FinanceStatusEventTrace(models.Model):
 
 class AccountBankStatementLineTrace(models.Model):
     _inherit = "account.bank.statement.line"
+
+    def init(self):
+        # The trace finds statement lines by the bank's EndToEndId or UETR: partial indexes (only lines
+        # that carry one), so a trace stays an index lookup over millions of lines.
+        super().init()
+        for key in ("end_to_end_id", "uetr"):
+            self.env.cr.execute(f"""
+                CREATE INDEX IF NOT EXISTS finance_st_line_{key}_idx ON account_bank_statement_line
+                    ((transaction_details->>'{key}')) WHERE transaction_details ? '{key}'""")
 
     def action_finance_trace(self):
         return self.env["finance.trace"]._open_for(self)
