@@ -52,13 +52,19 @@ class FinanceTraceHooks(models.AbstractModel):
         for run in runs:
             steps.append(step(run.started_at, "Sync run", f"{run.connection_id.display_name}: {run.state}, "
                               f"{run.lines_created} lines, {run.lines_skipped} skipped", run))
+        # Records carry their transaction's start time; the audit event of the enqueue carries the moment
+        # (a release that took a few seconds queues its message after it was released, not before).
+        enqueued = {ev.res_id: ev.occurred_at for ev in self._trace_search(
+            "finance.audit.event", [("model", "=", "finance.outbox.message"), ("res_id", "in", msgs.ids),
+                                    ("event_type", "=", "outbox.enqueue")])}
         for msg in msgs:
-            steps.append(step(msg.create_date, "Outbox queued", f"{msg.message_type} {msg.key}", msg))
+            steps.append(step(max(filter(None, (msg.create_date, enqueued.get(msg.id)))), "Outbox queued",
+                              f"{msg.message_type} {msg.key}", msg))
             if msg.sent_at:
                 steps.append(step(msg.sent_at, "Sent to bank",
                                   f"{msg.key}: {msg.state}, {msg.attempts} attempt(s)", msg))
-            for att in msg.file_ids:
-                steps.append(step(att.create_date, "File", att.name, att))
+            for att in msg.file_ids:   # the file is what was sent: shown with the sending
+                steps.append(step(msg.sent_at or att.create_date, "File", att.name, att))
         for ev in events:
             bank_time = f" (bank time {ev.occurred_at})" if ev.occurred_at else ""
             steps.append(step(ev.create_date, "Status from bank",

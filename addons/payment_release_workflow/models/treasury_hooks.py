@@ -68,7 +68,10 @@ class FinanceTraceHooks(models.AbstractModel):
             steps.append(step(bill.create_date, "Bill", f"{bill.name} {bill.partner_id.name}: {bill.amount_total} "
                               f"{bill.currency_id.name}, due {bill.invoice_date_due}", bill))
         for payment in lines.payment_id:
-            steps.append(step(payment.create_date, "Payment",
+            # created by the release: shown at the release's moment, not at its transaction's start
+            released = payment.finance_batch_id.released_at
+            at = max(payment.create_date, released) if released else payment.create_date
+            steps.append(step(at, "Payment",
                               f"{payment.name or '/'} {payment.amount} {payment.currency_id.name} to "
                               f"{payment.partner_id.name}: {payment.state}", payment))
             steps += self._trace_matching(payment)

@@ -25,11 +25,12 @@ class TestTraceBillToSettlement(ReleaseCase):
         self.clock = datetime.now().replace(microsecond=0) + timedelta(minutes=1)
         self.bill_a = self.step(lambda: self.bill(self.vendors[0], 100.0, "INV-TRACE"))
 
-    def step(self, action):
-        """Run ``action`` one minute after the previous step: wall clock and transaction time."""
+    def step(self, action, lag=0):
+        """Run ``action`` one minute after the previous step, as its own transaction would: records get the
+        transaction's start time; the wall clock is ``lag`` seconds later (a request that takes a while)."""
         self.env.flush_all()
         self.clock += timedelta(minutes=1)
-        with freeze_time(self.clock):
+        with freeze_time(self.clock + timedelta(seconds=lag)):
             self.env.cr._now = self.clock     # the transaction time a new transaction would have
             result = action()
             self.env.flush_all()
@@ -40,8 +41,9 @@ class TestTraceBillToSettlement(ReleaseCase):
         batch = self.step(lambda: self.make_batch(self.bill_a))
         self.step(lambda: batch.with_user(self.preparer).action_submit())
         self.step(lambda: batch.with_user(self.approver).action_approve())
-        self.step(lambda: batch.with_user(self.releaser)._release())
-        message = self.step(lambda: self.send(batch))
+        # The release and the sending take a few seconds after their transactions began.
+        self.step(lambda: batch.with_user(self.releaser)._release(), lag=5)
+        message = self.step(lambda: self.send(batch), lag=3)
         self.assertEqual((message.state, batch.state), ("sent", "transmitted"), message.last_error)
         e2e = self.e2e(batch, self.bill_a)
         for status in ("ACCP", "ACSC"):
