@@ -23,7 +23,7 @@ TEST_CONF := $(CURDIR)/.odoo-test.conf
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
 .PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
-	matching-eval
+	matching-eval screenshots
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make bench   - benchmarks on a throw-away database (prints figures and ratios)"
 	@echo "make screening-eval - recall / false hits / speed of the sanctions matcher"
 	@echo "make matching-eval - precision / recall / automation rate of the bank matching engine"
+	@echo "make screenshots - the treasury dashboards of the demo (throw-away database) into .local/screenshots/treasury/"
 
 check-odoo:
 	@$(PYTHON) -c 'import odoo.release' 2>/dev/null || { \
@@ -147,6 +148,15 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:
 	@$(PYTHON) tests/demo_sync_now.py --url http://127.0.0.1:$(HTTP_PORT) --db $(DB)
+
+# The treasury dashboards of the demo: Odoo as `make run` serves it, on a throw-away database with demo
+# data and its own port, shot by headless Chromium (tests/screenshots/treasury_screenshots.py).
+SHOTS_DB ?= treasury_shots
+SHOTS_PORT ?= 8186
+SHOTS_DIR ?= $(CURDIR)/.local/screenshots/treasury
+screenshots: check-odoo check-pg
+	@PYTHONUNBUFFERED=1 $(PYTHON) tests/screenshots/treasury_screenshots.py --db $(SHOTS_DB) --port $(SHOTS_PORT) \
+	  --out $(SHOTS_DIR)
 
 lint:
 	$(PYTHON) -m ruff check addons tests setup

@@ -30,6 +30,7 @@
         "views/job_progress_views.xml",
         "views/webhook_inbox_views.xml",
         "views/webhook_connection_views.xml",
+        "views/trace_views.xml",
         "views/menus.xml",
         "views/evidence_retention_views.xml",
         "views/http_exchange_views.xml",

@@ -37,6 +37,8 @@ from . import (
     sync_run,
     webhook_inbox,
     webhook_refusal,
+    trace,
+    transit_hooks,
 )
 
 # isort: split

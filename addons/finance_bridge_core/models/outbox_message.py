@@ -103,12 +103,12 @@ class FinanceOutboxMessage(models.Model):
                 (key, message_type, company_id, connection_id, payload, state, attempts, max_attempts,
                  next_attempt, correlation_id, res_model, res_id, payload_sha256, create_uid, write_uid,
                  create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, now() AT TIME ZONE 'UTC', %s, %s, %s, %s, %s, %s,
-                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (key) DO NOTHING RETURNING id""", (
             key, message_type, company.id, connection.id if connection else None,
-            json.dumps(payload, default=str), company.finance_outbox_max_attempts or 8, str(uuid.uuid4()),
-            record._name, record.id, payload_digest(payload), self.env.uid, self.env.uid))
+            json.dumps(payload, default=str), company.finance_outbox_max_attempts or 8, self.env.cr.now(),
+            str(uuid.uuid4()), record._name, record.id, payload_digest(payload), self.env.uid, self.env.uid,
+            self.env.cr.now(), self.env.cr.now()))  # the transaction's time, as the ORM stamps records
         row = self.env.cr.fetchone()
         if row:
             message = self.browse(row[0])

@@ -31,6 +31,7 @@ from . import (
     test_status_events,
     test_sync_engine,
     test_tls_material,
+    test_trace,
     test_untrusted_json_folder,
     test_user_errors,
     test_webhook,

@@ -176,6 +176,11 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             batch.line_ids._set_line_state("rejected", status_reason="AC01 fixture")
             fx["finance.payment.exception"] = list(env["finance.payment.exception"].search(
                 [("line_id", "in", batch.line_ids.ids)]))
+            fx["finance.payment.batch.line"] = list(batch.line_ids)   # Trace: a line never sent
+            # Trace on a payment of no batch: nothing to trace, a clear user error.
+            fx["account.payment"] = list(env["account.payment"].with_company(cls.company_a).create({
+                "payment_type": "outbound", "partner_type": "supplier", "partner_id": vendor.id, "amount": 10,
+                "company_id": cls.company_a.id}))
         if "finance.payment.policy.change" in env:  # payment_release_workflow (approval): a pending change
             fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
                 "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
@@ -259,10 +264,10 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             hits = self.fixtures["risk.screening.hit"]
             return [maker[model].create({"hit_ids": [(6, 0, [h.id for h in hits])], "decision": "false_positive",
                                          "reason": " "})]
-        if model == "finance.treasury.trace":
+        if model == "finance.trace":
             return [maker[model].create({"query": "no-such-correlation-id"})]
-        if model == "finance.treasury.trace.line":
-            trace = maker["finance.treasury.trace"].create({"query": "x"})
+        if model == "finance.trace.line":
+            trace = maker["finance.trace"].create({"query": "x"})
             return [maker[model].create({"trace_id": trace.id, "kind": "Audit", "res_model": "finance.audit.event",
                                          "res_id": self.fixtures["finance.audit.event"][0].id})]
         if model == "finance.payment.batch.cancel":
@@ -410,7 +415,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         self._walk(models)
 
     def test_payment_batch_buttons(self):
-        self._walk({m for m, _meth in self.buttons if m.startswith("finance.payment.")})
+        self._walk({m for m, _meth in self.buttons if m.startswith("finance.payment.") or m == "account.payment"})
 
     def test_screening_buttons(self):
         models = {m for m, _meth in self.buttons if m.startswith("risk.") or m == "res.partner"}

@@ -2,20 +2,39 @@
 
 NOW = "(now() AT TIME ZONE 'UTC')"
 
-# Connected accounts whose previous business day's statement has not arrived by the company's hour
-# (evaluated on business days only, Monday to Friday).
-MISSING_STATEMENTS_SQL = f"""
-    SELECT a.company_id, a.journal_id, a.connection_id
-      FROM finance_bank_connection_account a
-      JOIN finance_bank_connection k ON k.id = a.connection_id AND k.active AND k.state IN ('active', 'error')
-      JOIN res_company c ON c.id = a.company_id
-     WHERE extract(isodow FROM {NOW}) <= 5
-       AND extract(hour FROM {NOW}) + extract(minute FROM {NOW}) / 60.0
-           >= COALESCE(c.finance_treasury_statement_hour, 9)
-       AND COALESCE((SELECT max(s.date) FROM account_bank_statement s WHERE s.journal_id = a.journal_id),
+
+def missing_statements_sql(now: str = NOW) -> str:
+    """Connected accounts whose previous business day's statement has not arrived by their expected time.
+
+    The time and time zone are the account's (connection account: *Statement expected by* and *Bank time
+    zone*), else the company's, else 09:00 UTC. Business days are Monday to Friday of the bank's local
+    date; on Monday the previous business day is Friday. ``now`` is an SQL expression of the UTC time
+    (the views use the transaction's; tests pass a fixed one).
+    """
+    return f"""
+    SELECT l.company_id, l.journal_id, l.connection_id, l.local_now, l.expected_hour, l.tz
+      FROM (SELECT a.company_id, a.journal_id, a.connection_id,
+                   COALESCE(NULLIF(a.treasury_statement_hour, 0), c.finance_treasury_statement_hour, 9)
+                       AS expected_hour,
+                   COALESCE(NULLIF(a.treasury_statement_tz, ''), NULLIF(c.finance_treasury_statement_tz, ''),
+                            NULLIF(p.tz, ''), 'UTC') AS tz,
+                   ((({now}) AT TIME ZONE 'UTC') AT TIME ZONE
+                       COALESCE(NULLIF(a.treasury_statement_tz, ''), NULLIF(c.finance_treasury_statement_tz, ''),
+                                NULLIF(p.tz, ''), 'UTC')) AS local_now
+              FROM finance_bank_connection_account a
+              JOIN finance_bank_connection k ON k.id = a.connection_id AND k.active
+                   AND k.state IN ('active', 'error')
+              JOIN res_company c ON c.id = a.company_id
+              JOIN res_partner p ON p.id = c.partner_id) l
+     WHERE extract(isodow FROM l.local_now) <= 5
+       AND extract(hour FROM l.local_now) + extract(minute FROM l.local_now) / 60.0 >= l.expected_hour
+       AND COALESCE((SELECT max(s.date) FROM account_bank_statement s WHERE s.journal_id = l.journal_id),
                     DATE '1900-01-01')
-           < ({NOW})::date - CASE extract(isodow FROM {NOW})::int WHEN 1 THEN 3 ELSE 1 END
+           < l.local_now::date - CASE extract(isodow FROM l.local_now)::int WHEN 1 THEN 3 ELSE 1 END
 """
+
+
+MISSING_STATEMENTS_SQL = missing_statements_sql()
 
 # Payment messages the bank got but never answered (no status event with their MsgId).
 UNACKNOWLEDGED_SQL = f"""
@@ -26,9 +45,14 @@ UNACKNOWLEDGED_SQL = f"""
        AND NOT EXISTS (SELECT 1 FROM finance_status_event e WHERE e.msg_id = m.key AND e.company_id = m.company_id)
 """
 
-CONNECTIONS_SQL = f"""
+def connections_sql(with_certificates: bool = False) -> str:
+    """One row per active connection; with the REST toolkit installed, its certificate expiry too."""
+    certificate = ("k.certificate_expires_on, k.certificate_expires_on - ({NOW})::date AS certificate_days_left"
+                   if with_certificates else
+                   "NULL::date AS certificate_expires_on, NULL::int AS certificate_days_left").replace("{NOW}", NOW)
+    return f"""
     SELECT k.id, k.id AS connection_id, k.company_id, k.provider, k.state, k.last_success, k.next_run,
-           k.consecutive_failures, k.consent_expires_on, k.last_error,
+           k.consecutive_failures, k.consent_expires_on, k.last_error, {certificate},
            CASE WHEN k.state = 'active' AND k.next_run < {NOW}
                 THEN (extract(epoch FROM {NOW} - k.next_run) / 60)::int ELSE 0 END AS lateness_minutes,
            CASE WHEN k.consent_expires_on IS NOT NULL THEN k.consent_expires_on - ({NOW})::date END
@@ -42,14 +66,29 @@ CONNECTIONS_SQL = f"""
 """
 
 
-def companies_sql(with_hits: bool) -> str:
-    """One row per company: queues, business signals, technical vs business failures."""
+CONNECTIONS_SQL = connections_sql()
+
+
+def companies_sql(with_hits: bool, with_webhooks: bool = False) -> str:
+    """One row per company: queues, business signals, technical vs business failures.
+
+    ``with_hits``: risk_screening is installed; ``with_webhooks``: the core's webhook inbox exists.
+    """
     hits = ("(SELECT count(*) FROM risk_screening_hit h WHERE h.company_id = c.id AND h.state = 'open')"
             if with_hits else "0")
+    webhooks = ("""(SELECT count(*) FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'queued')
+               AS webhook_backlog,
+           COALESCE((SELECT (extract(epoch FROM {now} - min(w.received_at)) / 60)::int
+                       FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'queued'), 0)
+               AS webhook_oldest_minutes,
+           (SELECT count(*) FROM finance_webhook_inbox w WHERE w.company_id = c.id AND w.state = 'failed')
+               AS webhook_failed""".replace("{now}", NOW) if with_webhooks else
+                "0 AS webhook_backlog, 0 AS webhook_oldest_minutes, 0 AS webhook_failed")
     today = f"({NOW})::date"
     return f"""
     SELECT c.id, c.id AS company_id, x.*,
-           x.connections_error + x.failed_runs_24h + x.dead_letters + x.outbox_failed AS technical_failures,
+           x.connections_error + x.failed_runs_24h + x.dead_letters + x.outbox_failed + x.webhook_failed
+               AS technical_failures,
            x.statements_missing + x.payments_unacknowledged + x.exceptions_backlog AS business_failures
       FROM res_company c, LATERAL (SELECT
            (SELECT count(*) FROM finance_bank_connection k WHERE k.company_id = c.id AND k.active
@@ -83,6 +122,9 @@ def companies_sql(with_hits: bool) -> str:
              + COALESCE((SELECT sum(f.lines_skipped) FROM finance_file_import f WHERE f.company_id = c.id
                            AND f.create_date::date = {today}), 0) AS duplicate_lines_today,
            (SELECT count(*) FROM finance_file_import f WHERE f.company_id = c.id AND f.state = 'duplicate'
-                AND f.create_date::date = {today}) AS duplicate_files_today
+                AND f.create_date::date = {today}) AS duplicate_files_today,
+           (SELECT count(*) FROM finance_treasury_alert a WHERE a.company_id = c.id AND a.state = 'open')
+               AS open_alerts,
+           {webhooks}
       ) x
     """

@@ -121,6 +121,9 @@ class FinanceTreasuryMetricsConfig(models.Model):
                 ("open_hits", "gauge", "Open screening hits"),
                 ("duplicate_lines_today", "counter", "Duplicate statement lines prevented today"),
                 ("duplicate_files_today", "counter", "Duplicate files prevented today"),
+                ("webhook_backlog", "gauge", "Bank webhook events waiting to be processed"),
+                ("webhook_oldest_minutes", "gauge", "Age of the oldest waiting webhook event in minutes"),
+                ("webhook_failed", "gauge", "Bank webhook events that failed"),
                 ("technical_failures", "gauge", "Technical failures"),
                 ("business_failures", "gauge", "Business-rule failures")):
             fams.append((f"finance_bridge_{field}", kind, help_text,
@@ -129,10 +132,12 @@ class FinanceTreasuryMetricsConfig(models.Model):
         for field, help_text in (("consecutive_failures", "Consecutive failures of the connection"),
                                  ("lateness_minutes", "Minutes the connection is late against its schedule"),
                                  ("failed_runs_24h", "Failed runs of the connection in 24 hours"),
-                                 ("consent_days_left", "Days until the consent or certificate expires")):
+                                 ("consent_days_left", "Days until the consent expires"),
+                                 ("certificate_days_left", "Days until the connection's earliest certificate expires")):
             fams.append((f"finance_bridge_connection_{field}", "gauge", help_text, [
                 ({"company": company_label[r.company_id.id], "connection": r.connection_id.name}, r[field])
-                for r in conns if field != "consent_days_left" or r.consent_expires_on]))
+                for r in conns if (field != "consent_days_left" or r.consent_expires_on)
+                and (field != "certificate_days_left" or r.certificate_expires_on)]))
         fams.append(("finance_bridge_connection_up", "gauge", "1 when the connection is active", [
             ({"company": company_label[r.company_id.id], "connection": r.connection_id.name},
              1 if r.state == "active" else 0) for r in conns]))

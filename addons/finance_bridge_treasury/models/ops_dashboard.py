@@ -4,12 +4,15 @@ from odoo.addons.finance_bridge_core.models.button_access import check_button
 from odoo.addons.finance_bridge_core.models.ops_overview import FIGURES as OVERVIEW_FIGURES
 from odoo.addons.finance_bridge_core.models.ops_overview import open_figure
 
-from ..lib.ops_sql import CONNECTIONS_SQL, companies_sql
+from ..lib.ops_sql import companies_sql, connections_sql
 
 FIGURES = {**OVERVIEW_FIGURES,
            "outbox_queued": ("finance.outbox.message", [("state", "=", "queued")]),
            "outbox_failed": ("finance.outbox.message", [("state", "=", "failed")]),
-           "exceptions_backlog": ("finance.status.event", [("state", "in", ("unmatched", "error"))])}
+           "exceptions_backlog": ("finance.status.event", [("state", "in", ("unmatched", "error"))]),
+           "open_alerts": ("finance.treasury.alert", [("state", "=", "open")]),
+           "webhook_backlog": ("finance.webhook.inbox", [("state", "=", "queued")]),
+           "webhook_failed": ("finance.webhook.inbox", [("state", "=", "failed")])}
 
 
 class FinanceTreasuryOpsConnection(models.Model):
@@ -18,7 +21,10 @@ class FinanceTreasuryOpsConnection(models.Model):
     _auto = False
     _rec_name = "connection_id"
     _order = "company_id, connection_id"
-    _table_query = CONNECTIONS_SQL
+
+    @property
+    def _table_query(self):
+        return connections_sql("certificate_expires_on" in self.env["finance.bank.connection"]._fields)
 
     connection_id = fields.Many2one("finance.bank.connection", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -31,6 +37,9 @@ class FinanceTreasuryOpsConnection(models.Model):
     consecutive_failures = fields.Integer(readonly=True)
     consent_expires_on = fields.Date(readonly=True)
     consent_days_left = fields.Integer(readonly=True)
+    certificate_expires_on = fields.Date(readonly=True, help="Earliest expiry of the connection's certificates "
+                                                             "(REST connections).")
+    certificate_days_left = fields.Integer(readonly=True)
     last_error = fields.Text(readonly=True)
     failed_runs_24h = fields.Integer(readonly=True, string="Failed runs (24 h)")
     statements_missing = fields.Integer(readonly=True)
@@ -64,12 +73,17 @@ class FinanceTreasuryOpsCompany(models.Model):
     open_hits = fields.Integer(readonly=True, string="Open screening hits")
     duplicate_lines_today = fields.Integer(readonly=True, string="Duplicate lines prevented today")
     duplicate_files_today = fields.Integer(readonly=True, string="Duplicate files prevented today")
+    webhook_backlog = fields.Integer(readonly=True, string="Webhook events waiting",
+                                     help="Bank webhook events received and not processed yet.")
+    webhook_oldest_minutes = fields.Integer(readonly=True, string="Oldest webhook event waiting (min)")
+    webhook_failed = fields.Integer(readonly=True, string="Webhook events failed")
+    open_alerts = fields.Integer(readonly=True, help="Alerts opened by the alert rules and not cleared yet.")
     technical_failures = fields.Integer(readonly=True)
     business_failures = fields.Integer(readonly=True)
 
     @property
     def _table_query(self):
-        return companies_sql("risk.screening.hit" in self.env)
+        return companies_sql("risk.screening.hit" in self.env, "finance.webhook.inbox" in self.env)
 
     def action_open_figure(self):
         """Open the filtered list behind one figure of the tile (the overview's figures and the queues')."""

@@ -5,5 +5,6 @@ from . import (
     test_dashboard_screenshots,
     test_metrics_endpoint,
     test_pure,
-    test_trace,
+    test_statement_expected,
+    test_webhook_certificate_signals,
 )

@@ -102,11 +102,11 @@ class TestTreasuryMultiCompany(RpcAttackCase):
             "connection_id": factories.ConnectionFactory(company_id=self.company_b.id).id,
             "correlation_id": "corr-company-b"})
         self.assertTrue(run)
-        created = self.call_kw("adv_user_a", "finance.treasury.trace", "create", [{"query": "corr-company-b"}])
+        created = self.call_kw("adv_user_a", "finance.trace", "create", [{"query": "corr-company-b"}])
         self.assertTrue(created.ok, created)
-        traced = self.call_kw("adv_user_a", "finance.treasury.trace", "action_trace", [[created.result]])
+        traced = self.call_kw("adv_user_a", "finance.trace", "action_trace", [[created.result]])
         self.assertTrue(traced.ok, traced)
-        lines = self.call_kw("adv_user_a", "finance.treasury.trace.line", "search_read",
+        lines = self.call_kw("adv_user_a", "finance.trace.line", "search_read",
                              [[("trace_id", "=", created.result)]], {"fields": ["res_model", "res_id"]})
         self.assertTrue(lines.ok, lines)
         self.assertNotIn(("finance.sync.run", run.id), {(r["res_model"], r["res_id"]) for r in lines.result})

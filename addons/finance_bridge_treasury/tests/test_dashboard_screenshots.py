@@ -53,11 +53,11 @@ class TestDashboardScreenshots(HttpCase):
 
     def test_cash_dashboard_screenshot(self):
         self.shoot("finance_bridge_treasury.action_cash_dashboard",
-                   "document.querySelectorAll('.o_kanban_record .badge').length >= 2", "treasury_cash_dashboard")
+                   "document.querySelectorAll('.o_kanban_record .o_treasury_badge').length >= 2", "treasury_cash_dashboard")
         self.shoot("finance_bridge_treasury.action_cash_position",
-                   "document.querySelectorAll('.o_kanban_record table').length >= 1", "treasury_cash_position")
+                   "document.querySelectorAll('.o_kanban_record .o_treasury_horizons').length >= 1", "treasury_cash_position")
 
     def test_operations_dashboard_screenshot(self):
         self.shoot("finance_bridge_treasury.action_ops_dashboard",
-                   "document.querySelectorAll('.o_kanban_record a[name=action_open_figure]').length >= 5",
+                   "document.querySelectorAll('.o_kanban_record .o_treasury_signal').length >= 5",
                    "treasury_operations_dashboard")

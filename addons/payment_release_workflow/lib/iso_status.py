@@ -98,6 +98,9 @@ def action_for(status, line_state, amount_matches=True):
         if line_state in IN_FLIGHT:
             return LineAction("rejected", reverse=True, exception=True, note="returned before settlement")
         return NOTHING
+    if status == "BOOK" and line_state == "paid" and amount_matches:
+        # Settled by an ACSC first, booked on the statement now: reconcile with the line (nothing else).
+        return LineAction(None, settle=True, note="booked on the statement")
     if line_state in FINAL or line_state not in IN_FLIGHT:
         return NOTHING
     if status in IN_PROCESS:

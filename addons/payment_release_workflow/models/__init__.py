@@ -19,4 +19,5 @@ from . import (
     res_partner_bank,
     statement_booking,
     status_event,
+    treasury_hooks,
 )

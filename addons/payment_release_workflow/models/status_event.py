@@ -81,7 +81,7 @@ class FinanceStatusEvent(models.Model):
             amount_ok = (self.level != "transaction" or not self.amount or not self.currency_id
                          or Decimal(f"{abs(self.amount):.{self.currency_id.decimal_places}f}") == expected)
             action = action_for(self.status, state, amount_ok)
-            if action.new_state is None and not action.exception:
+            if action.new_state is None and not action.exception and not action.settle:
                 continue
             if action.new_state:
                 members._set_line_state(action.new_state, status_reason=(reason or action.note)[:500])

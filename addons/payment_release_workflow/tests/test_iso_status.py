@@ -30,6 +30,9 @@ class TestIsoStatus(BaseCase):
         self.assertIsNone(action_for("RJCT", "rejected").new_state)  # duplicate
         self.assertIsNone(action_for("ACSC", "rejected").new_state)
         self.assertIsNone(action_for("ACSC", "paid").new_state)
+        booked = action_for("BOOK", "paid")   # the statement booking after an ACSC: reconcile only
+        self.assertEqual((booked.new_state, booked.settle, booked.exception), (None, True, False))
+        self.assertFalse(action_for("ACSC", "paid").settle)
         self.assertIsNone(action_for("ACSC", "pending").new_state)  # never transmitted
 
     def test_returns(self):
