@@ -1,1 +1,1 @@
-from . import lib, models, providers, wizards
+from . import controllers, lib, models, providers, wizards

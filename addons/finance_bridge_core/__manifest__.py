@@ -25,6 +25,8 @@
         "views/res_config_settings_views.xml",
         "views/file_import_views.xml",
         "views/job_progress_views.xml",
+        "views/webhook_inbox_views.xml",
+        "views/webhook_connection_views.xml",
         "views/menus.xml",
         "views/evidence_retention_views.xml",
     ],

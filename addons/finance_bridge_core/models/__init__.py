@@ -10,6 +10,7 @@ from . import (
     bank_connection_account,
     bank_connection_item,
     bank_connection_setting,
+    bank_connection_webhook,
     bank_secret,
     demo_setup,
     file_import,
@@ -29,4 +30,6 @@ from . import (
     statement_line_writer,
     status_event,
     sync_run,
+    webhook_inbox,
+    webhook_refusal,
 )

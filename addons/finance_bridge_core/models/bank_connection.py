@@ -117,7 +117,7 @@ class FinanceBankConnection(models.Model):
             for stale in settings.values():
                 stale.unlink()
             secrets = {s.key: s for s in conn.secret_ids}
-            for spec in cls.secret_schema:
+            for spec in conn._secret_schema(cls):
                 vals = {"label": spec.label, "help": spec.help, "required": spec.required}
                 if spec.name in secrets:
                     secrets.pop(spec.name).write(vals)
@@ -126,6 +126,11 @@ class FinanceBankConnection(models.Model):
             for stale in secrets.values():
                 stale.action_clear()
                 stale.unlink()
+
+    def _secret_schema(self, provider_cls):
+        """The secret rows this connection holds: the provider's, plus those core features add
+        (e.g. the webhook signing secrets, models/bank_connection_webhook.py)."""
+        return tuple(provider_cls.secret_schema)
 
     @api.model_create_multi
     def create(self, vals_list):

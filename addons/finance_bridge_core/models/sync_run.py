@@ -12,7 +12,8 @@ class FinanceSyncRun(models.Model):
     connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="restrict",
                                     index=True, readonly=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
-    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now")], default="cron", readonly=True)
+    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now"), ("webhook", "Webhook")],
+                               default="cron", readonly=True)
     state = fields.Selection([("running", "Running"), ("done", "Done"), ("failed", "Failed")],
                              default="running", required=True, readonly=True, index=True)
     started_at = fields.Datetime(default=fields.Datetime.now, readonly=True)

@@ -23,6 +23,7 @@ from odoo.tests.common import tagged
 
 from ..lib.dto import PAYMENT_STATUSES, StatusEventDTO
 from ..lib.outbox_handlers import register_outbox_handler, unregister_outbox_handler
+from ..lib.webhook_protocol import WebhookEvent
 from .factories import iban_de
 from .loopback_server import LoopbackHttpMixin
 from .outbox_sources import queue_message
@@ -153,6 +154,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
         fx["finance.sync.run"] = list(env["finance.sync.run"].sudo().create({
             "connection_id": conns[0].id, "correlation_id": f"ops-run-{cls.port}", "state": "failed"}))
         fx["finance.ops.overview"] = list(env["finance.ops.overview"].browse(cls.company_a.id))
+        fx["finance.webhook.inbox"] = cls._webhook_fixtures(conns)
         if "finance.treasury.cash.account" in env:
             cls._treasury_fixtures(fx, conns)
         if "finance.reconcile.suggestion" in env:
@@ -178,6 +180,22 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
             fx["finance.payment.policy.change"] = [env["finance.payment.policy.change"].create({
                 "company_id": cls.company_a.id, "operation": "small_team", "reason": "ops fixture"})]
         return fx
+
+    @classmethod
+    def _webhook_fixtures(cls, conns):
+        """Webhook events of a webhook connection: one failed (Retry), one still queued, one applied."""
+        conn = next((c for c in conns if c.webhook_enabled), None)
+        if conn is None:
+            return []
+        body = b'{"id": "ops", "type": "sync_account", "account": "DE00"}'
+        events = []
+        for state in ("failed", "queued", "applied"):
+            ids, _corr = cls.env["finance.webhook.inbox"].sudo()._store(
+                conn, [WebhookEvent(event_id=f"ops-{state}-{cls.port}", kind="sync_account", account="DE00")],
+                body, "127.0.0.1")
+            cls.env.cr.execute("UPDATE finance_webhook_inbox SET state = %s WHERE id = %s", (state, ids[0]))
+            events.append(cls.env["finance.webhook.inbox"].browse(ids[0]))
+        return events
 
     @classmethod
     def _treasury_fixtures(cls, fx, conns):
@@ -373,7 +391,7 @@ class TestEveryButton(LoopbackHttpMixin, RpcAttackCase):
 
     def test_queue_event_and_upload_buttons(self):
         self._walk({"finance.outbox.message", "finance.status.event", "finance.file.upload", "finance.audit.event",
-                    "finance.file.import"})
+                    "finance.file.import", "finance.webhook.inbox"})
 
     def test_overview_figure_links(self):
         self._walk({"finance.ops.overview"})

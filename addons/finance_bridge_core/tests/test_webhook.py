@@ -1,0 +1,234 @@
+"""Webhooks in, over real HTTP against the Odoo test server: every refusal path, then the worker."""
+import hashlib
+import json
+import time
+
+from odoo.tests.common import HttpCase, tagged
+
+from ..lib.webhook_verify import DEFAULT_SCHEME
+from ..models.bank_connection_webhook import SECRET_CURRENT, SECRET_PREVIOUS
+from .webhook_case import (
+    SECRET,
+    no_commit_progress,
+    remove_folder,
+    signed_headers,
+    status_body,
+    sync_body,
+    webhook_connection,
+)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookHttp(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.conn, cls.journal, cls.iban, cls.folder = webhook_connection(
+            cls.env, "http", 61_000_000 + int(time.time()) % 100_000)
+        cls.addClassCleanup(remove_folder, cls.folder)
+
+    def setUp(self):
+        super().setUp()
+        self.Inbox = self.env["finance.webhook.inbox"]
+        self.url = f"/finance_bridge/webhook/{self.conn.webhook_token}"
+
+    def post(self, body, headers=None, url=None):
+        return self.url_open(url or self.url, data=body, headers=headers if headers is not None else {},
+                             method="POST")
+
+    def refusals(self, reason):
+        return self.env["finance.webhook.refusal"].search_count(
+            [("connection_id", "=", self.conn.id), ("reason", "=", reason)])
+
+    def assertRefused(self, response, status, reason):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertEqual(response.json(), {"error": reason})
+
+    # ------------------------------------------------------------------ receive
+    def test_valid_delivery_is_stored_queued_with_evidence(self):
+        body = status_body("evt-valid-1", "E2E-WH-1")
+        response = self.post(body, signed_headers(body))
+        self.assertEqual(response.status_code, 200, response.text)
+        answer = response.json()
+        self.assertEqual((answer["status"], answer["events"]), ("accepted", 1))
+        event = self.Inbox.search([("connection_id", "=", self.conn.id), ("event_id", "=", "evt-valid-1")])
+        self.assertEqual(len(event), 1)
+        self.assertEqual((event.state, event.kind, event.attempts), ("queued", "status", 0))
+        self.assertEqual(event.correlation_id, answer["correlation_id"])
+        self.assertEqual(event.company_id, self.conn.company_id)
+        self.assertEqual(event.body_sha256, hashlib.sha256(body).hexdigest())
+        self.assertIn("E2E-WH-1", event.body_masked)
+
+    def test_unsigned_is_refused_and_counted(self):
+        body = status_body("evt-unsigned", "E2E-WH-2")
+        before = self.refusals("unsigned")
+        self.assertRefused(self.post(body, {"Content-Type": "application/json"}), 401, "unsigned")
+        headers = signed_headers(body)
+        del headers["X-Webhook-Timestamp"]
+        self.assertRefused(self.post(body, headers), 401, "unsigned")
+        self.assertEqual(self.refusals("unsigned"), before + 2)
+        self.assertFalse(self.Inbox.search([("event_id", "=", "evt-unsigned")]))
+
+    def test_bad_signature_is_refused(self):
+        body = status_body("evt-bad", "E2E-WH-3")
+        self.assertRefused(self.post(body, signed_headers(body, secret="not-the-secret")), 401, "bad_signature")
+        # A valid signature over another body does not carry over (the raw body is what is signed).
+        headers = signed_headers(body)
+        self.assertRefused(self.post(body + b" ", headers), 401, "bad_signature")
+        self.assertEqual(self.refusals("bad_signature"), 2)
+        self.assertFalse(self.Inbox.search([("event_id", "=", "evt-bad")]))
+
+    def test_stale_and_future_timestamps_are_refused(self):
+        body = status_body("evt-stale", "E2E-WH-4")
+        tolerance = DEFAULT_SCHEME.tolerance_seconds
+        self.assertRefused(self.post(body, signed_headers(body, timestamp=int(time.time()) - tolerance - 60)),
+                           401, "stale")
+        self.assertRefused(self.post(body, signed_headers(body, timestamp=int(time.time()) + tolerance + 60)),
+                           401, "stale")
+        self.assertEqual(self.refusals("stale"), 2)
+        self.assertFalse(self.Inbox.search([("event_id", "=", "evt-stale")]))
+
+    def test_replayed_event_is_refused_once_stored(self):
+        body = status_body("evt-replay", "E2E-WH-5")
+        self.assertEqual(self.post(body, signed_headers(body)).status_code, 200)
+        # the same event again, freshly signed (a replay within the tolerance, or a redelivery)
+        self.assertRefused(self.post(body, signed_headers(body, timestamp=int(time.time()) + 1)), 409, "replayed")
+        self.assertEqual(self.Inbox.search_count([("event_id", "=", "evt-replay")]), 1)
+        self.assertEqual(self.refusals("replayed"), 1)
+
+    def test_oversized_body_is_refused_before_reading(self):
+        limit = DEFAULT_SCHEME.max_body_bytes
+        body = b'{"id": "big", "type": "other", "data": {"x": "' + b"a" * limit + b'"}}'
+        self.assertRefused(self.post(body, signed_headers(body)), 413, "too_large")
+        # no Content-Length (chunked): the size cannot be checked first, refused unread
+        self.assertRefused(self.post(iter([b'{"id": "chunked"}']), signed_headers(b'{"id": "chunked"}')),
+                           411, "length_required")
+        self.assertEqual(self.refusals("too_large"), 1)
+        self.assertEqual(self.refusals("length_required"), 1)
+
+    def test_unknown_token_is_refused_and_counted_without_connection(self):
+        body = status_body("evt-unknown", "E2E-WH-6")
+        Refusal = self.env["finance.webhook.refusal"]
+        before = Refusal.search_count([("connection_id", "=", False), ("reason", "=", "unknown_token")])
+        self.assertRefused(self.post(body, signed_headers(body), url="/finance_bridge/webhook/" + "x" * 43),
+                           404, "unknown_token")
+        self.assertEqual(Refusal.search_count([("connection_id", "=", False), ("reason", "=", "unknown_token")]),
+                         before + 1)
+        response = self.url_open(self.url)  # GET is not a delivery
+        self.assertEqual(response.status_code, 405)
+
+    def test_malformed_signed_body_is_refused(self):
+        body = b'{"id": "", "type": "status"}'
+        response = self.post(body, signed_headers(body))
+        self.assertRefused(response, 400, "malformed")
+        self.assertNotIn("events[0]", response.text, "no internals in the answer")
+
+    def test_rotated_token_closes_the_old_url(self):
+        old_url = self.url
+        self.conn.action_webhook_rotate_token()
+        body = status_body("evt-token", "E2E-WH-7")
+        self.assertRefused(self.post(body, signed_headers(body), url=old_url), 404, "unknown_token")
+        self.assertEqual(self.post(body, signed_headers(body),
+                                   url=f"/finance_bridge/webhook/{self.conn.webhook_token}").status_code, 200)
+        audit = self.env["finance.audit.event"].search([("event_type", "=", "webhook.token_rotate"),
+                                                        ("res_id", "=", self.conn.id)])
+        self.assertTrue(audit)
+
+    def test_secret_rotation_grace_window(self):
+        self.conn.webhook_grace_hours = 2
+        notification = self.conn.action_webhook_rotate_secret()
+        new_secret = self.conn._webhook_signing_secrets()[0]
+        self.assertNotEqual(new_secret, SECRET)
+        self.assertIn(new_secret, notification["params"]["message"], "shown once to give it to the bank")
+        self.assertTrue(self.conn.webhook_previous_until)
+        for index, secret in enumerate((new_secret, SECRET)):  # both verify during the grace window
+            body = status_body(f"evt-grace-{index}", f"E2E-G-{index}")
+            self.assertEqual(self.post(body, signed_headers(body, secret=secret)).status_code, 200)
+        # grace over: the worker clears the previous secret and it no longer verifies
+        self.env.cr.execute("UPDATE finance_bank_connection SET webhook_previous_until = "
+                            "(now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE id = %s", (self.conn.id,))
+        self.conn.invalidate_recordset()
+        body = status_body("evt-grace-late", "E2E-G-late")
+        self.assertRefused(self.post(body, signed_headers(body, secret=SECRET)), 401, "bad_signature")
+        self.env["finance.bank.connection"]._webhook_expire_grace()
+        previous = self.conn.secret_ids.filtered(lambda s: s.key == SECRET_PREVIOUS)
+        self.assertFalse(previous.is_set)
+        self.assertFalse(self.conn.webhook_previous_until)
+        self.assertTrue(self.conn.secret_ids.filtered(lambda s: s.key == SECRET_CURRENT).is_set)
+
+    def test_counters_on_the_connection(self):
+        body = status_body("evt-count", "E2E-WH-8")
+        self.post(body, {})
+        self.post(body, signed_headers(body, secret="wrong"))
+        self.conn.invalidate_recordset()
+        self.assertEqual(self.conn.webhook_refused_unsigned, 1)
+        self.assertEqual(self.conn.webhook_refused_bad_signature, 1)
+        self.assertEqual(self.conn.webhook_refused_count, 2)
+
+    # ------------------------------------------------------------------ apply
+    def test_worker_applies_status_event(self):
+        body = status_body("evt-status", "E2E-APPLY-1", status="RJCT")
+        self.assertEqual(self.post(body, signed_headers(body)).status_code, 200)
+        self.Inbox._apply_due(no_commit_progress)
+        event = self.Inbox.search([("event_id", "=", "evt-status")])
+        self.assertEqual(event.state, "applied", event.error)
+        self.assertEqual(event.attempts, 1)
+        status = self.env["finance.status.event"].search([("end_to_end_id", "=", "E2E-APPLY-1")])
+        self.assertEqual(len(status), 1)
+        self.assertEqual((status.status, status.source, status.connection_id), ("RJCT", "webhook", self.conn))
+        # applying again changes nothing: the event is not queued any more
+        self.Inbox._apply_due(no_commit_progress)
+        self.assertEqual(self.env["finance.status.event"].search_count([("end_to_end_id", "=", "E2E-APPLY-1")]), 1)
+
+    def test_worker_syncs_the_account(self):
+        body = sync_body("evt-sync", self.iban)
+        self.assertEqual(self.post(body, signed_headers(body)).status_code, 200)
+        self.Inbox._apply_due(no_commit_progress)
+        event = self.Inbox.search([("event_id", "=", "evt-sync")])
+        self.assertEqual(event.state, "applied", event.error)
+        self.assertEqual(event.sync_run_id.trigger, "webhook")
+        self.assertEqual(event.sync_run_id.lines_created, 2)
+        self.assertEqual(self.env["account.bank.statement.line"].search_count(
+            [("journal_id", "=", self.journal.id)]), 2)
+
+    def test_worker_marks_unknown_account_failed_and_audits(self):
+        body = sync_body("evt-sync-other", "DE89370400440532013000")
+        self.assertEqual(self.post(body, signed_headers(body)).status_code, 200)
+        self.Inbox._apply_due(no_commit_progress)
+        event = self.Inbox.search([("event_id", "=", "evt-sync-other")])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("not served", event.error)
+        self.assertNotIn("0532013000", event.error.replace("•", ""), "the account is masked")
+        self.assertTrue(self.env["finance.audit.event"].search([("event_type", "=", "webhook.apply"),
+                                                                ("res_id", "=", event.id)]))
+
+    def test_failed_sync_is_retried_with_backoff(self):
+        body = sync_body("evt-sync-retry", self.iban)
+        self.assertEqual(self.post(body, signed_headers(body)).status_code, 200)
+        self.conn.setting_ids.filtered(lambda s: s.key == "inbound_path").value = "/tmp/fb-no-such-folder-webhook"
+        self.Inbox._apply_due(no_commit_progress)
+        event = self.Inbox.search([("event_id", "=", "evt-sync-retry")])
+        self.assertEqual((event.state, event.attempts), ("queued", 1))
+        self.assertTrue(event.error)
+        self.assertGreater(event.next_attempt, event.received_at)
+        self.assertEqual(event.sync_run_id.state, "failed", "the failed run is kept as evidence")
+        # the last attempt marks it failed
+        self.env.cr.execute("UPDATE finance_webhook_inbox SET attempts = max_attempts - 1, "
+                            "next_attempt = now() AT TIME ZONE 'UTC' - interval '1 minute' WHERE id = %s",
+                            (event.id,))
+        self.env.cr.execute("UPDATE finance_bank_connection SET state = 'active' WHERE id = %s", (self.conn.id,))
+        event.invalidate_recordset()
+        self.conn.invalidate_recordset()
+        self.Inbox._apply_due(no_commit_progress)
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.attempts, event.max_attempts)
+
+    def test_other_kind_is_stored_and_ignored(self):
+        body = json.dumps({"events": [{"id": "evt-o1", "type": "account.closed"},
+                                      {"id": "evt-o2", "type": "status",
+                                       "data": {"status": "ACSP", "msg_id": "MSG-WH-1"}}]}).encode()
+        answer = self.post(body, signed_headers(body)).json()
+        self.assertEqual(answer["events"], 2)
+        self.Inbox._apply_due(no_commit_progress)
+        events = self.Inbox.search([("event_id", "in", ("evt-o1", "evt-o2"))], order="event_id")
+        self.assertEqual(events.mapped("state"), ["ignored", "applied"])
