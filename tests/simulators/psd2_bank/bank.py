@@ -123,6 +123,7 @@ class Payment:
     count: int
     end_to_end_ids: tuple
     creditor_ibans: tuple
+    msg_id: str | None = None
     status: str = "RCVD"
     plan: list = dataclasses.field(default_factory=list)
     sca_done: bool = False
@@ -292,7 +293,7 @@ class PSD2Bank:
             pay = self.payments[payment_id]
             return {"paymentId": pay.payment_id, "status": pay.status, "history": list(pay.history),
                     "amount": str(pay.amount), "count": pay.count, "requestId": pay.request_id,
-                    "endToEndIds": list(pay.end_to_end_ids), "scaDone": pay.sca_done}
+                    "endToEndIds": list(pay.end_to_end_ids), "scaDone": pay.sca_done, "msgId": pay.msg_id}
 
     def set_payment_outcome(self, outcome, creditor_iban=None):
         """Final status of payments to come (or to one creditor IBAN): ACSC, RJCT, PART or PDNG."""
@@ -524,15 +525,16 @@ class PSD2Bank:
                     raise BankError(400, "FORMAT_ERROR", "X-Request-ID was already used for a different payment.")
                 return pay, False
         if service == "bulk-payments":
-            amount, currency, e2e, creditors = self._parse_pain001(body, content_type)
+            amount, currency, e2e, creditors, msg_id = self._parse_pain001(body, content_type)
         else:
             amount, currency, e2e, creditors = self._parse_sct(body, content_type)
+            msg_id = None
         with self.lock:
             known = self.payment_keys.get((client_id, request_id))
             if known:
                 return self.payments[known], False
             pay = Payment("pay-" + secrets.token_hex(8), client_id, product, service, request_id, body_hash,
-                          amount, currency, len(e2e), tuple(e2e), tuple(creditors))
+                          amount, currency, len(e2e), tuple(e2e), tuple(creditors), msg_id)
             self.payments[pay.payment_id] = pay
             self.payment_keys[(client_id, request_id)] = pay.payment_id
             pay.history.append(("RCVD", self.clock.now().isoformat()))
@@ -586,7 +588,7 @@ class PSD2Bank:
         declared = root.findtext(".//p:GrpHdr/p:NbOfTxs", None, q)
         if declared is not None and int(declared) != len(txs):
             raise BankError(400, "FORMAT_ERROR", f"GrpHdr/NbOfTxs {declared} but {len(txs)} transactions.")
-        return total, currency, e2e, creditors
+        return total, currency, e2e, creditors, root.findtext(".//p:GrpHdr/p:MsgId", None, q)
 
     def payment_for(self, payment_id, client_id, service):
         with self.lock:
@@ -626,8 +628,10 @@ class PSD2Bank:
     def _set_payment_status(self, pay, status):
         pay.status = status
         pay.history.append((status, self.clock.now().isoformat()))
-        self.webhooks.emit("payment.status", {"paymentId": pay.payment_id, "transactionStatus": status,
-                                              "endToEndIds": list(pay.end_to_end_ids)})
+        data = {"paymentId": pay.payment_id, "transactionStatus": status, "endToEndIds": list(pay.end_to_end_ids)}
+        if pay.msg_id:
+            data["msgId"] = pay.msg_id
+        self.webhooks.emit("payment.status", data)
 
     # ------------------------------------------------------------------ admin: webhooks
     def emit_webhook(self, type, data):

@@ -96,6 +96,7 @@ def test_bulk_pain001_partial_and_timeout_then_resend_holds_one_payment(sim, tpp
     assert resent.status_code == 201 and sim.bank.payment_count() == 1
     payment = sim.bank.payment(resent.json()["paymentId"])
     assert payment["count"] == 2 and payment["amount"] == "30.50" and payment["endToEndIds"] == ["E1", "E2"]
+    assert payment["msgId"] == "MSG-1"
     assert _poll(tpp, token, f"{path}/{resent.json()['paymentId']}/status") == ["ACTC", "ACSP", "PART"]
 
 
