@@ -217,6 +217,7 @@ def _statement_header(doc, container, stmt, notes):
         "opening_balance": opening.amount.amount if opening else None,
         "closing_balance": closing.amount.amount if closing else None,
         "balances": tuple(b for _c, b in balances), "intraday": doc.message == "camt.052",
+        "notification": doc.message == "camt.054",
         "raw": {"message": doc.message, "version": doc.version, "msg_id": doc.text(container, "GrpHdr/MsgId") or ""},
     }
 

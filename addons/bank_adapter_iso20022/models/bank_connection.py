@@ -1,8 +1,7 @@
 """A file-channel connection names the bank profile its pain.001 files follow."""
 from odoo import _, api, fields, models
+from odoo.addons.finance_bridge_core.lib.errors import ConfigurationError
 from odoo.exceptions import ValidationError
-
-from ..providers.file_channel import PROFILE_PROVIDERS
 
 
 class FinanceBankConnection(models.Model):
@@ -19,7 +18,17 @@ class FinanceBankConnection(models.Model):
     @api.depends("provider")
     def _compute_uses_bank_profile(self):
         for conn in self:
-            conn.uses_bank_profile = conn.provider in PROFILE_PROVIDERS
+            conn.uses_bank_profile = conn._provider_uses_bank_profile()
+
+    def _provider_uses_bank_profile(self):
+        """Whether this connection's provider declares ``uses_bank_profile`` (no list of keys here)."""
+        self.ensure_one()
+        if not self.provider:
+            return False
+        try:
+            return bool(getattr(self._provider_class(), "uses_bank_profile", False))
+        except ConfigurationError:
+            return False
 
     @api.constrains("bank_profile_id", "company_id")
     def _check_bank_profile_company(self):
@@ -31,6 +40,6 @@ class FinanceBankConnection(models.Model):
 
     def _config(self):
         config = super()._config()
-        if self.provider in PROFILE_PROVIDERS and self.bank_profile_id:
+        if self.bank_profile_id and self._provider_uses_bank_profile():
             config["bank_profile"] = self.bank_profile_id.sudo()._to_dto()
         return config

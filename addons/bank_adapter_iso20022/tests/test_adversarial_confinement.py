@@ -139,7 +139,7 @@ class TestFolderChannelPlantedLinks(ChannelCase):
     def test_outbound_temp_file_planted_as_symlink_not_followed(self):
         victim = self.drop(self.outside, "victim.txt", b"keep me")
         os.symlink(victim, os.path.join(self.outbound, ".pain001-PAY-1.xml.part"))
-        self.conn._make_provider().submit_payment_batch(batch())
+        self.conn._make_provider().submit_payment_batch(batch(), idempotency_key="outbox-key")
         with open(victim, "rb") as handle:
             self.assertEqual(handle.read(), b"keep me", "the payment file was written through a planted link")
         self.assertFalse(os.path.islink(os.path.join(self.outbound, "pain001-PAY-1.xml")))

@@ -33,14 +33,14 @@ class TestBankProfiles(ChannelCase):
         self.assertEqual(conn.bank_profile_id, self.env.ref("bank_adapter_iso20022.profile_sepa_generic"),
                          "a new file connection starts with generic SEPA")
         self.assertTrue(conn.uses_bank_profile)
-        conn._make_provider().submit_payment_batch(batch("PAY-09"))
+        conn._make_provider().submit_payment_batch(batch("PAY-09"), idempotency_key="outbox-key")
         with open(os.path.join(out, "pain001-PAY-09.xml"), "rb") as handle:
             self.assertIn(b"pain.001.001.09", handle.read())
         own = self.env["finance.bank.profile"].create({
             "name": "Old bank", "code": "old_bank", "pain_version": "001.001.03", "address_mode": "hybrid",
             "charset": "sepa", "max_name": 35})
         conn.bank_profile_id = own
-        conn._make_provider().submit_payment_batch(batch("PAY-03"))
+        conn._make_provider().submit_payment_batch(batch("PAY-03"), idempotency_key="outbox-key")
         with open(os.path.join(out, "pain001-PAY-03.xml"), "rb") as handle:
             xml = handle.read()
         self.assertIn(b"pain.001.001.03", xml)
@@ -52,11 +52,11 @@ class TestBankProfiles(ChannelCase):
         profile = conn.bank_profile_id.copy({"code": "strict_names"})
         profile.max_name = 10
         conn.bank_profile_id = profile
-        conn._make_provider().submit_payment_batch(batch("PAY-N"))
+        conn._make_provider().submit_payment_batch(batch("PAY-N"), idempotency_key="outbox-key")
         with open(os.path.join(out, "pain001-PAY-N.xml"), "rb") as handle:
             self.assertIn(b"<Nm>Us GmbH</Nm>", handle.read())
         profile.max_name = 3
-        conn._make_provider().submit_payment_batch(batch("PAY-M"))
+        conn._make_provider().submit_payment_batch(batch("PAY-M"), idempotency_key="outbox-key")
         with open(os.path.join(out, "pain001-PAY-M.xml"), "rb") as handle:
             self.assertIn(b"<Nm>Us</Nm>", handle.read(), "name cut to the profile's limit")
 

@@ -91,18 +91,18 @@ class TestFolderChannel(FolderChannelCase):
 
     def test_pain001_written_atomically_once(self):
         provider = self.conn._make_provider()
-        result = provider.submit_payment_batch(batch())
+        result = provider.submit_payment_batch(batch(), idempotency_key="outbox-key")
         self.assertTrue(result.accepted)
         self.assertEqual(os.listdir(self.outbound), ["pain001-PAY-1.xml"])
         with open(os.path.join(self.outbound, "pain001-PAY-1.xml"), "rb") as handle:
             self.assertIn(b"<MsgId>PAY-1</MsgId>", handle.read())
-        provider.submit_payment_batch(batch())
+        provider.submit_payment_batch(batch(), idempotency_key="outbox-key")
         self.assertEqual(os.listdir(self.outbound), ["pain001-PAY-1.xml"])
         other = batch()
         other = PaymentBatchDTO(**{**{f: getattr(other, f) for f in other.__dataclass_fields__},
                                    "debtor_name": "Someone else"})
         with self.assertRaisesRegex(ProviderError, "a MsgId is never sent twice"):
-            provider.submit_payment_batch(other)
+            provider.submit_payment_batch(other, idempotency_key="outbox-key")
 
     def test_outbox_message_delivers_pain001(self):
         message = queue_message(self.env, "PAY-9", "payment_batch.submit", batch_to_payload(batch("PAY-9")),
@@ -169,9 +169,9 @@ class TestSftpChannel(ChannelCase):
 
     def test_upload_temp_name_then_rename(self):
         provider = self.sftp_connection()._make_provider()
-        result = provider.submit_payment_batch(batch("SFTP-1"))
+        result = provider.submit_payment_batch(batch("SFTP-1"), idempotency_key="outbox-key")
         self.assertTrue(result.accepted)
         self.assertEqual(os.listdir(self.sshd.outbound), ["pain001-SFTP-1.xml"])
-        provider.submit_payment_batch(batch("SFTP-1"))
+        provider.submit_payment_batch(batch("SFTP-1"), idempotency_key="outbox-key")
         self.assertEqual(os.listdir(self.sshd.outbound), ["pain001-SFTP-1.xml"])
         provider.close()

@@ -7,10 +7,10 @@ class FinanceStatementIngestion(models.AbstractModel):
     _inherit = "finance.statement.ingestion"
 
     @api.model
-    def _ingest_chunks(self, journal, header, line_chunks, run=None, connection=None, progress=None):
+    def _store_statement(self, journal, header, line_chunks, run=None, connection=None, progress=None):
         Line = self.env["account.bank.statement.line"].sudo()
         before = Line.search([("journal_id", "=", journal.id)], order="id desc", limit=1).id or 0
-        counts = super()._ingest_chunks(journal, header, line_chunks, run, connection, progress)
+        counts = super()._store_statement(journal, header, line_chunks, run, connection, progress)
         if counts.get("lines_created"):
             self.env["finance.reconcile.run"].sudo()._start(journal, before)
         return counts

@@ -42,7 +42,7 @@ class TestCamtMatching(ReconcileCase):
                f"{entries}</Stmt></BkToCstmrStmt></Document>").encode()
         xml = xml.replace(b'Ccy="EUR"', f'Ccy="{currency}"'.encode())
         statement = parse_camt(xml, "recon.xml").statements[0]
-        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, statement)
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[statement])
         lines = self.env["account.bank.statement.line"].search([("journal_id", "=", self.journal.id)], order="id")
         self.assertEqual(len(lines), 3)
         self.assertTrue(all(lines.mapped("is_reconciled")), [s.explanation for s in lines.finance_suggestion_ids])

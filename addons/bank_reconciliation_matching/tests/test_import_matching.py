@@ -29,7 +29,7 @@ class TestImportMatching(ReconcileCase):
             self.dto("100.00", "u1", label="Payment", remittance_structured="RF18539007547034"),
             self.dto("42.00", "u2", label="something", counterparty_iban=self.customer_iban),
             self.dto("-3.00", "u3", label="unknown"))
-        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
         first, second, third = self.lines()
         self.assertTrue(first.is_reconciled)
         self.assertEqual(inv.payment_state, "paid")
@@ -45,7 +45,7 @@ class TestImportMatching(ReconcileCase):
         inv = self.invoice(100.0, reference="RF18 5390 0754 7034")
         stmt = self.statement(self.dto("100.00", "b1", label="RF18 5390 0754 7034"),
                               self.dto("5.00", "b2", label="other"))
-        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
         run = self.env["finance.reconcile.run"].search([("journal_id", "=", self.journal.id)])
         self.assertEqual((run.state, run.lines_done), ("queued", 0))
         self.assertFalse(self.lines()[0].is_reconciled)
@@ -60,8 +60,8 @@ class TestImportMatching(ReconcileCase):
         bill = self.invoice(50.0, move_type="in_invoice")
         stmt = self.statement(self.dto("-52.00", "c1", label=bill.name, raw={"charges": ["2.00"]},
                                        counterparty_iban=self.customer_iban))
-        counts = self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
-        self.assertEqual(counts["lines_created"], 1)
+        counts = self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
+        self.assertEqual(counts.lines_created, 1)
         line = self.lines()
         self.assertFalse(line.is_reconciled)
         self.assertEqual(self.best(line).difference_kind, "charges")

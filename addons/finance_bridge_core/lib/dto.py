@@ -138,6 +138,9 @@ class StatementDTO:
     balances: tuple[BalanceDTO, ...] = ()
     intraday: bool = False
     raw: Mapping = field(default_factory=dict)
+    # A debit/credit notification (ISO camt.054, a bank's booking advice), not an account statement:
+    # its lines are imported only when the company asks for them (``finance_notification_lines``).
+    notification: bool = False
 
     def __post_init__(self):
         _require(self.account, "statement account (IBAN or number) is required")
@@ -276,6 +279,19 @@ class FetchResult:
     def __post_init__(self):
         object.__setattr__(self, "statements", tuple(self.statements))
         object.__setattr__(self, "balances", tuple(self.balances))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """What one ``fetch_status_events`` call returns: events after ``cursor`` and where to go on."""
+
+    events: tuple[StatusEventDTO, ...] = ()
+    next_cursor: str | None = None
+    has_more: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "events", tuple(self.events))
+        _require(all(isinstance(e, StatusEventDTO) for e in self.events), "events must be StatusEventDTO")
 
 
 SCREENING_STAGES = ("partner", "approval", "release")

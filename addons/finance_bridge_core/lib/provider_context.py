@@ -1,8 +1,9 @@
-"""What a provider gets from the core: config, secrets, HTTP, logging, clock."""
+"""What a provider gets from the core: config, secrets, HTTP, logging, clock, its persisted state."""
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -75,8 +76,26 @@ def utc_now():
     return datetime.now(timezone.utc)
 
 
+def bank_zone(name):
+    """The ``ZoneInfo`` of a bank's time zone; an unknown name is UTC (the connection form only
+    offers known zones)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 @dataclass
 class ProviderContext:
+    """Everything a provider may use; it never touches the ORM.
+
+    ``clock`` returns an aware UTC datetime (the engine's, fixed in tests); ``bank_timezone`` is
+    the zone the bank's business day runs in: date windows, "today" for daily call quotas and
+    consent validity are bank-local dates (``bank_today()``), never the server's date.
+    ``state`` is the connection's persisted provider state (``lib/provider_state.ProviderState``);
+    it is None where no connection stands behind the provider (a pure unit test).
+    """
+
     config: Mapping
     secrets: Callable[[str], str | None]
     http: Callable[..., requests.Session] = make_http_session
@@ -87,3 +106,19 @@ class ProviderContext:
     bank_timezone: str = "UTC"
     # resolved folders the server may use (option finance_bridge_folder_roots); empty = none
     folder_roots: tuple = ()
+    state: object = None
+
+    def now(self):
+        """The clock's time, aware, in UTC."""
+        value = self.clock()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def bank_now(self):
+        """The clock's time in the bank's time zone."""
+        return self.now().astimezone(bank_zone(self.bank_timezone))
+
+    def bank_today(self) -> date:
+        """Today's date where the bank is (its business day, quotas, consent validity)."""
+        return self.bank_now().date()

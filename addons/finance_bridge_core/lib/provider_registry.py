@@ -1,25 +1,19 @@
 """Registry of bank providers.
 
 A provider is a plain class registered under a key; the core never imports a
-provider by name. Adding a bank is one new class with ``@register_provider``.
+provider by name. Adding a bank is one new class with ``@register_provider``; the
+methods each capability needs are in ``provider_protocols`` and checked at registration.
 """
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 
 from .errors import ConfigurationError
+from .provider_protocols import Capability, missing_methods
 
-
-class Capability(str, Enum):
-    STATEMENTS = "statements"
-    BALANCES = "balances"
-    PAYMENTS = "payments"
-    STATUS = "status"
-    WEBHOOKS = "webhooks"
-    SCREENING = "screening"
-    FILES = "files"          # a file channel: list_inbound / read_inbound / acknowledge
+__all__ = ["Capability", "ConfigField", "Provider", "ProviderRegistry", "SecretField", "binding_digest",
+           "register_provider", "registry", "validate_config"]
 
 
 CONFIG_TYPES = ("char", "int", "bool", "path", "url", "selection")
@@ -52,14 +46,22 @@ class SecretField:
     label: str
     required: bool = False
     help: str = ""
+    # Written by the provider itself through ``context.state.store_secret`` (OAuth tokens…), not
+    # typed in by an administrator: shown read-only on the connection.
+    managed: bool = False
 
 
 class Provider:
     """Base class of every provider.
 
     Subclasses set ``key``, ``label``, ``capabilities``, ``config_schema`` and
-    ``secret_schema`` and implement the methods of their capabilities. They
-    receive a ``ProviderContext`` and never touch the ORM.
+    ``secret_schema`` and implement the methods of their capabilities (the protocols of
+    ``provider_protocols``: ``fetch_statements``, ``fetch_balances``, ``fetch_status_events``,
+    ``submit_payment_batch``, the file-channel methods…). They receive a ``ProviderContext``
+    and never touch the ORM: what they persist goes through ``context.state``.
+
+    ``uses_bank_profile = True`` says the connection carries a bank profile (pain.001 dialect)
+    that the core hands to the provider as ``config["bank_profile"]``.
     """
 
     key: str = None
@@ -67,6 +69,7 @@ class Provider:
     capabilities: frozenset = frozenset()
     config_schema: tuple[ConfigField, ...] = ()
     secret_schema: tuple[SecretField, ...] = ()
+    uses_bank_profile: bool = False
 
     def __init__(self, context):
         self.context = context
@@ -79,33 +82,10 @@ class Provider:
         """Return a short human message, or raise ``ProviderError``."""
         raise NotImplementedError
 
-    def fetch_statements(self, account, cursor):
-        """Return a ``FetchResult`` for one account starting after ``cursor``."""
-        raise NotImplementedError
-
-    def submit_payment_batch(self, batch):
-        """Send a ``PaymentBatchDTO``; return a ``SubmissionResult``."""
-        raise NotImplementedError
-
-    def fetch_status_events(self, cursor):
-        """Return ``(events, next_cursor)``."""
-        raise NotImplementedError
-
-    # File channels (capability FILES): the core imports each file through the
-    # format registry and acknowledges it only after the transaction committed.
-    def list_inbound(self):
-        raise NotImplementedError
-
-    def read_inbound(self, name):
-        raise NotImplementedError
-
     def inbound_size(self, name):
-        """Size in bytes of an inbound file before it is read (None: unknown), so an oversized
-        file is refused without being loaded into memory."""
+        """File channels: size in bytes of an inbound file before it is read (None: unknown), so an
+        oversized file is refused without being loaded into memory."""
         return None
-
-    def acknowledge(self, name, ok):
-        raise NotImplementedError
 
 
 def binding_digest(provider_key, provider_cls, raw_settings):
@@ -131,7 +111,15 @@ class ProviderRegistry:
         if existing is not None and existing.__qualname__ != cls.__qualname__:
             raise ValueError(f"provider key {cls.key!r} already registered by {existing.__module__}")
         for cap in cls.capabilities:
-            Capability(cap)
+            try:
+                Capability(cap)
+            except ValueError:
+                raise ValueError(f"provider {cls.key!r} declares an unknown capability {cap!r}") from None
+        missing = missing_methods(cls)
+        if missing:
+            raise ValueError(f"provider {cls.key!r} ({cls.__module__}.{cls.__qualname__}) declares "
+                             + ", ".join(f"capability {cap.value} but does not implement {name}()"
+                                         for cap, name in missing))
         self._providers[cls.key] = cls
         return cls
 

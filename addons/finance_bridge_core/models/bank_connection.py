@@ -1,7 +1,5 @@
 """Bank connection: which provider talks to which bank for which journals, and when."""
 import logging
-import time
-import traceback
 import uuid
 from datetime import timedelta
 
@@ -10,12 +8,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..lib.backoff import retry_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due, expected_contention
 from ..lib.decision_guard import decides
 from ..lib.errors import ConfigurationError, FinanceBridgeError
 from ..lib.masking import MaskingLogger, mask_text
-from ..lib.provider_context import ProviderContext, make_http_session
+from ..lib.provider_context import ProviderContext, make_http_session, utc_now
 from ..lib.provider_registry import validate_config
 from ..lib.user_errors import describe_error
 from .button_access import check_button, user_error
@@ -27,6 +24,7 @@ STATES = [("draft", "Draft"), ("active", "Active"), ("error", "Error"), ("expire
 ADMIN_GROUP = "finance_bridge_core.group_connection_admin"
 SYNC_GROUP = "finance_bridge_core.group_treasury_manager"
 INTERVAL_UNITS = {"minutes": "minutes", "hours": "hours", "days": "days"}
+_UNSET = object()
 
 
 class FinanceBankConnection(models.Model):
@@ -41,7 +39,7 @@ class FinanceBankConnection(models.Model):
                                  index=True, tracking=True, fixed=True)
     provider = fields.Selection(selection="_selection_provider", required=True, tracking=True,
                                 help="The registered provider that talks to this bank.")
-    provider_capabilities = fields.Char(compute="_compute_provider_info")
+    provider_capabilities = fields.Char(compute="_compute_provider_info", search="_search_provider_capabilities")
     state = fields.Selection(STATES, default="draft", required=True, tracking=True, readonly=True, index=True,
                              guarded=True, copy=False,
                              help="Only active connections (and those in error, after their backoff) are synchronised.")
@@ -118,7 +116,8 @@ class FinanceBankConnection(models.Model):
                 stale.unlink()
             secrets = {s.key: s for s in conn.secret_ids}
             for spec in conn._secret_schema(cls):
-                vals = {"label": spec.label, "help": spec.help, "required": spec.required}
+                vals = {"label": spec.label, "help": spec.help, "required": spec.required and not spec.managed,
+                        "managed": spec.managed}
                 if spec.name in secrets:
                     secrets.pop(spec.name).write(vals)
                 else:
@@ -168,7 +167,9 @@ class FinanceBankConnection(models.Model):
         if missing:
             raise ConfigurationError(_("missing secrets: %s", ", ".join(missing)))
 
-    def _make_provider(self, correlation_id=None):
+    def _make_provider(self, correlation_id=None, clock=None):
+        """The provider of this connection with its context: config, secrets, HTTP, logger, clock,
+        bank time zone and state (``context.state``: cursors, consent, managed secrets, data)."""
         self.ensure_one()
         cls = self._provider_class()
         config = self._config()
@@ -176,16 +177,21 @@ class FinanceBankConnection(models.Model):
         vault = self.env["finance.secret.vault"]
         logger = MaskingLogger(logging.getLogger(f"finance_bridge.provider.{self.provider}"))
         secrets_by_key = {s.key: s for s in self.secret_ids}
+        state = self._provider_state(cls)
 
         def secret(name):
-            record = secrets_by_key.get(name)
-            value = vault._open(record) if record else None
+            value = state.written_secret(name, default=_UNSET)
+            if value is _UNSET:  # not refreshed during this run: the sealed value
+                record = secrets_by_key.get(name)
+                value = vault._open(record) if record else None
             logger.add_secret(value)
             return value
 
+        state.on_secret = logger.add_secret
         context = ProviderContext(config=config, secrets=secret, http=make_http_session, logger=logger,
                                   correlation_id=correlation_id or str(uuid.uuid4()),
-                                  folder_roots=configured_folder_roots())
+                                  folder_roots=configured_folder_roots(), clock=clock or utc_now,
+                                  bank_timezone=self.bank_timezone or "UTC", state=state)
         return cls(context)
 
     # ------------------------------------------------------------------ actions
@@ -326,69 +332,18 @@ class FinanceBankConnection(models.Model):
         return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn._technical()._run_sync(trigger="cron"),
                          commit_progress, self._count_due())
 
-    @decides
-    def _run_sync(self, trigger="cron"):
-        """Synchronise one claimed connection inside the caller's transaction.
-
-        Data and cursors are written under a savepoint: on any failure they
-        roll back together, the run records the error and the connection
-        backs off; the next attempt starts from the same cursor.
-        """
+    def _run_sync(self, trigger="cron", clock=None):
+        """One synchronisation of this claimed connection: see ``finance.sync.engine._run``."""
         self.ensure_one()
-        run = self.env["finance.sync.run"].sudo().create({
-            "connection_id": self.id, "trigger": trigger, "correlation_id": str(uuid.uuid4()),
-        })
-        started = time.monotonic()
-        try:
-            with self.env.cr.savepoint():
-                provider = self._make_provider(run.correlation_id)
-                counts = self.env["finance.statement.ingestion"]._sync_accounts(self, provider, run)
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
-            self.env.invalidate_all()
-            self._record_failure(run, exc, time.monotonic() - started)
-            return run
-        now = fields.Datetime.now()
-        run.write(dict(counts, state="done", finished_at=now, duration=time.monotonic() - started))
-        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False,
-                "next_run": now + self._interval()}
-        if self.state == "error":
-            vals["state"] = "active"
-        self.sudo().write(vals)
-        self.env["finance.audit.event"]._log(
-            "sync.done", self, summary=f"{self.name}: {counts['lines_created']} line(s) created",
-            payload=dict(counts, run=run.id, correlation_id=run.correlation_id))
-        return run
-
-    @decides
-    def _record_failure(self, run, exc, duration):
-        failures = self.consecutive_failures + 1
-        retryable = getattr(exc, "retryable", True)
-        delay = retry_delay(failures) if retryable else retry_delay(max(failures, 6))
-        now = fields.Datetime.now()
-        message = describe_error(exc)
-        if not isinstance(exc, (FinanceBridgeError, UserError, ValidationError, OSError)):
-            _logger.error("sync of connection %s failed:\n%s", self.id, mask_text(traceback.format_exc()))
-        run.write({"state": "failed", "finished_at": now, "duration": duration, "error": message})
-        self.sudo().write({"state": "error" if self.state in ("active", "error") else self.state,
-                           "consecutive_failures": failures, "last_error": message,
-                           "next_retry": now + delay, "next_run": now + delay})
-        self.env["finance.audit.event"]._log(
-            "sync.failed", self, summary=f"{self.name}: sync failed ({failures} in a row)",
-            payload={"run": run.id, "error": message, "retry_at": str(now + delay),
-                     "correlation_id": run.correlation_id})
-        if failures == 3 and self.user_id:
-            self.activity_schedule("mail.mail_activity_data_todo", user_id=self.user_id.id,
-                                   summary=_("Bank synchronisation failing"),
-                                   note=_("%(n)s failures in a row: %(err)s", n=failures, err=message))
+        return self.env["finance.sync.engine"]._run(self, trigger=trigger, clock=clock)
 
     # ------------------------------------------------------------------ expiry
     @api.model
     @decides
     def _cron_check_expiry(self):
-        today = fields.Date.context_today(self)
+        """Consent validity counts in bank-local days (``bank_timezone``)."""
         for conn in self.search([("consent_expires_on", "!=", False), ("state", "!=", "draft")]):
+            today = conn._bank_today()
             if conn.consent_expires_on <= today:
                 if conn.state != "expired":
                     conn.write({"state": "expired"})

@@ -18,6 +18,8 @@ class FinanceBankSecret(models.Model):
     set_by_id = fields.Many2one("res.users", readonly=True, copy=False, guarded=True)
     value = fields.Char(compute="_compute_value", inverse="_inverse_value",
                         help="Type a new value to replace the secret. The stored value is never shown.")
+    managed = fields.Boolean(readonly=True, string="Written by the provider",
+                             help="The provider stores this secret itself (e.g. OAuth tokens it refreshes).")
 
     _connection_key_unique = models.Constraint(
         "UNIQUE (connection_id, key)", "A connection holds each secret once.")
@@ -51,6 +53,25 @@ class FinanceBankSecret(models.Model):
             self.env["finance.audit.event"]._log(
                 "secret.set", secret.connection_id, summary=f"secret {secret.key} replaced",
                 payload={"connection": secret.connection_id.id, "key": secret.key})
+
+    def _store_from_provider(self, value):
+        """Seal a value the provider obtained (a refreshed token), or clear it; audited, never logged.
+
+        Server code only: reached through ``context.state.store_secret`` of a provider whose
+        ``secret_schema`` declares this secret ``managed``.
+        """
+        self.ensure_one()
+        if not self.managed:
+            raise UserError(_("Secret %s is entered by an administrator, not written by the provider.", self.key))
+        if not value:
+            return self._clear(reason="cleared by the provider")
+        vault = self.env["finance.secret.vault"]
+        vault._store(self, vault._seal(self, value))
+        self.sudo().write({"is_set": True, "set_on": fields.Datetime.now(), "set_by_id": self.env.uid})
+        self.env["finance.audit.event"]._log(
+            "secret.set", self.connection_id, summary=f"secret {self.key} refreshed by the provider",
+            payload={"connection": self.connection_id.id, "key": self.key, "by": "provider"})
+        return True
 
     def action_clear(self):
         return self._clear()

@@ -17,8 +17,8 @@ from ..lib.decision_guard import decides, server_scope
 from ..lib.errors import FinanceBridgeError, FormatError
 from ..lib.evidence import evidence_writer
 from ..lib.file_formats import chunks_of, detect
-from ..lib.masking import mask_account
 from ..lib.safe_archive import ArchiveLimits, extract_archive, is_zip
+from ..lib.sync_progress import SyncProgress
 
 _logger = logging.getLogger(__name__)
 
@@ -171,15 +171,6 @@ class FinanceFileImport(models.Model):
             return self._import_payload(data, name, channel, connection)
 
     @api.model
-    def _journal_for(self, account, company, connection=None):
-        if connection:
-            link = connection.account_ids.filtered(lambda a: a.account_number == account)
-            return link.journal_id[:1]
-        return self.env["account.journal"].sudo().search(
-            [("type", "=", "bank"), ("company_id", "=", company.id),
-             ("bank_account_id.sanitized_acc_number", "=", account)], limit=1)
-
-    @api.model
     @decides
     def _import_file(self, data, filename, channel="upload", connection=None, company=None):
         """Import one file (not an archive); returns its record."""
@@ -205,7 +196,7 @@ class FinanceFileImport(models.Model):
             fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
             vals["file_format"] = fmt.label
             with self.env.cr.savepoint():
-                counts = self._ingest_file(fmt, data, filename, company, connection, reporter)
+                counts = self._read_file(fmt, data, filename, company, connection, reporter)
         except psycopg2.Error:
             raise  # the database's own errors (serialisation, locks) are retried by the caller
         except Exception as exc:  # a hostile file must end as a failed record, never a crash
@@ -234,88 +225,27 @@ class FinanceFileImport(models.Model):
         return record
 
     @api.model
-    def _ingest_file(self, fmt, data, filename, company, connection, reporter=None):
-        """Read the file (incrementally when its format can) and ingest it; returns the counters."""
+    def _read_file(self, fmt, data, filename, company, connection, reporter=None):
+        """Read the file (incrementally when its format can) and hand it to the sync engine's one
+        ingestion entry point; returns the counters of this record."""
+        progress = SyncProgress()
         if fmt.stream:
             reader = fmt.stream(data, filename)
-            progress = reporter and (lambda counts: reporter.update(counts, reader.position))
-            counts, notes = self._ingest_statements(reader, filename, company, connection, progress)
-            notes = list(reader.notes) + notes
-            events = reader.status_events
+            if reporter:
+                progress.listener = lambda counts: reporter.update(counts, reader.position)
+            chunks, parsed_notes, events = reader, lambda: reader.notes, lambda: reader.status_events
         else:
             charset = fmt.charset_aware and connection and connection.sudo().setting_ids.filtered(
                 lambda s: s.key == "files_charset").value
             parsed = fmt.parse(data, filename, charset=charset) if charset else fmt.parse(data, filename)
-            counts, notes = self._ingest_statements(chunks_of(parsed), filename, company, connection)
-            notes = list(parsed.notes) + notes
-            events = parsed.status_events
-        if events:
-            counts["status_events"] = len(self.env["finance.status.event"]._record(events, connection, company))
-        counts["notes"] = "\n".join(notes) or False
+            chunks, parsed_notes, events = chunks_of(parsed), lambda: parsed.notes, lambda: parsed.status_events
+        engine = self.env["finance.sync.engine"]
+        engine._ingest(progress, company=company, connection=connection, chunks=chunks, source=filename)
+        engine._ingest(progress, company=company, connection=connection, status_events=events(), source=filename)
+        counts = progress.counters(("statements_created", "lines_created", "lines_skipped", "status_events"))
+        counts["statement_ids"] = progress.statement_ids
+        counts["notes"] = "\n".join(list(parsed_notes()) + progress.notes) or False
         return counts
-
-    @api.model
-    def _last_line_id(self):
-        self.env["account.bank.statement.line"].flush_model()
-        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_bank_statement_line")
-        return self.env.cr.fetchone()[0]
-
-    @api.model
-    def _statements_with_lines_after(self, journal, line_id):
-        """Statements of ``journal`` that received lines after ``line_id`` in this transaction (its
-        snapshot hides other transactions' lines): the statements a file created or added to."""
-        self.env["account.bank.statement.line"].flush_model()
-        self.env.cr.execute("SELECT DISTINCT statement_id FROM account_bank_statement_line "
-                            "WHERE journal_id = %s AND id > %s AND statement_id IS NOT NULL", (journal.id, line_id))
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _ingest_statements(self, chunks, filename, company, connection, progress=None):
-        """Each statement of a file (given as chunks) into its journal; returns (counters, notes)."""
-        ingestion = self.env["finance.statement.ingestion"]
-        counts = {"statements_created": 0, "lines_created": 0, "lines_skipped": 0, "status_events": 0,
-                  "statement_ids": []}
-        notes = []
-        done = {"lines_created": 0, "lines_skipped": 0}
-        iterator = iter(chunks)
-        for chunk in iterator:
-            statement = chunk.statement
-
-            def lines_of(first=chunk):
-                current = first
-                yield current.lines
-                while not current.last:
-                    current = next(iterator)
-                    yield current.lines
-
-            label = statement.statement_id or str(statement.date)
-            if statement.raw.get("message") == "camt.054" and not company.finance_notification_lines:
-                notes.append(f"{label}: notification lines not imported (see the company setting)")
-                for _lines in lines_of():
-                    pass
-                continue
-            journal = self._journal_for(statement.account, company, connection)
-            if not journal:
-                error = FormatError([("statement " + label, f"no bank journal of {company.name} has account "
-                                                           f"{mask_account(statement.account)}")], filename)
-                error.unknown_account = (statement.account, statement.currency)  # for "Create bank journal"
-                raise error
-            step = progress and (lambda c, base=dict(done): progress(
-                {k: base[k] + c[k] for k in ("lines_created", "lines_skipped")}))
-            last_line = self._last_line_id()
-            result = ingestion._ingest_chunks(journal, statement, lines_of(), None, connection, step)
-            if result["lines_created"]:
-                counts["statement_ids"] += self._statements_with_lines_after(journal, last_line)
-            for key in ("statements_created", "lines_created", "lines_skipped"):
-                counts[key] += result[key]
-            for key in done:
-                done[key] += result[key]
-            if result.get("continuity_gaps"):
-                notes.append(f"{label}: continuity gap")
-            if result.get("balance_mismatch"):
-                notes.append(f"{label}: flagged, {result['balance_mismatch']}")
-            ingestion._ingest_journal_balances(journal, statement.balances, None, connection)
-        return counts, notes
 
     @api.model
     @decides

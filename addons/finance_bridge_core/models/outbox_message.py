@@ -7,11 +7,11 @@ import uuid
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..lib.backoff import retry_delay
+from ..lib.backoff import failure_delay
 from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
 from ..lib.decision_guard import decides
 from ..lib.dto import PaymentBatchDTO
-from ..lib.errors import ProviderError
+from ..lib.errors import ProviderError, RetryAfter
 from ..lib.evidence import evidence_writer, writing_evidence
 from ..lib.masking import mask_text
 from ..lib.outbox_handlers import OutboxPermanentError, payload_digest, register_outbox_handler, source_mismatch
@@ -174,14 +174,51 @@ class FinanceOutboxMessage(models.Model):
             error = mask_text(str(exc) or exc.__class__.__name__)
             if not isinstance(exc, (OutboxPermanentError, ProviderError, UserError)):
                 _logger.warning("outbox message %s failed: %s", self.id, error)
+            # RetryAfter: not before the bank's time, whatever our own backoff says
+            delay = failure_delay(exc, self.attempts)
             self.write({"state": "dead" if dead else "failed", "last_error": error,
-                        "next_attempt": fields.Datetime.now() + retry_delay(self.attempts)})
-            self._audit_state(previous, error)
+                        "next_attempt": fields.Datetime.now() + delay})
+            extra = {"retry_after": exc.seconds, "retry_reason": exc.reason} if isinstance(exc, RetryAfter) else {}
+            self._audit_state(previous, error, **extra)
+            if dead:
+                self._tell_source("_finance_outbox_dead", error)
             return False
         self.write({"state": "sent", "sent_at": fields.Datetime.now(), "last_error": False,
                     "result": dict(result, duration=round(time.monotonic() - started, 3))})
         self._audit_state(previous)
+        self._tell_source("_finance_outbox_sent", self.result)
         return True
+
+    def _source(self):
+        """The source document of this message, when it still exists and is a ``finance.outbox.source``."""
+        self.ensure_one()
+        if not self.res_model or self.res_model not in self.env.registry or not self.res_id:
+            return None
+        source = self.env[self.res_model].sudo().browse(self.res_id).exists()
+        return source if source and isinstance(source, self.env.registry["finance.outbox.source"]) else None
+
+    def _tell_source(self, hook, value):
+        """Report the outcome to the source document (``_finance_outbox_sent`` / ``_finance_outbox_dead``).
+
+        The message's state is a fact (the bank has it, or it is dead): a hook that fails is rolled
+        back alone, logged and audited, and never changes the message.
+        """
+        source = self._source()
+        if source is None:
+            return
+        try:
+            with self.env.cr.savepoint():
+                getattr(source, hook)(self, value)
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the message stays as it is; the failure is visible
+            self.env.invalidate_all()
+            error = mask_text(str(exc) or exc.__class__.__name__)
+            _logger.warning("outbox message %s: %s of %s failed: %s", self.id, hook, source, error)
+            self.env["finance.audit.event"]._log(
+                "outbox.callback_failed", self, summary=f"{self.key}: {hook} failed",
+                payload={"hook": hook, "source": f"{self.res_model},{self.res_id}", "error": error},
+                company=self.company_id)
 
     def _verify_source(self):
         """Refuse (permanently) a message its source document does not vouch for, before any handler runs.
@@ -216,11 +253,11 @@ class FinanceOutboxMessage(models.Model):
                          "payload_sha256": self.payload_sha256}, company=self.company_id)
             raise OutboxPermanentError(f"not sent: {reason}")
 
-    def _audit_state(self, previous, error=None):
+    def _audit_state(self, previous, error=None, **extra):
         self.env["finance.audit.event"]._log(
             "outbox.state", self, summary=f"{self.key}: {previous} → {self.state}",
-            payload={"from": previous, "to": self.state, "attempts": self.attempts, "error": error,
-                     "correlation_id": self.correlation_id})
+            payload=dict(extra, **{"from": previous, "to": self.state, "attempts": self.attempts, "error": error,
+                                   "correlation_id": self.correlation_id}))
 
     # ------------------------------------------------------------------ admin actions
     def _check_admin_action(self):
@@ -272,7 +309,9 @@ def submit_payment_batch(message):
         raise OutboxPermanentError("a payment batch message needs a bank connection")
     batch: PaymentBatchDTO = batch_from_payload(message.payload)
     provider = connection.sudo()._make_provider(message.correlation_id)
-    result = provider.submit_payment_batch(batch)
+    # The message key is the bank's idempotency key: a retry, a resend after a timeout or a replay of
+    # this message passes the same key, so the bank never holds two payments for it.
+    result = provider.submit_payment_batch(batch, message.key)
     content = result.raw.get("content")
     if content:
         with evidence_writer():
@@ -282,6 +321,9 @@ def submit_payment_batch(message):
         message.sudo().file_ids = [(4, attachment.id)]
     if not result.accepted:
         if result.retryable:
+            seconds = result.raw.get("retry_after")
+            if seconds:
+                raise RetryAfter(seconds, result.message or "the bank asked to retry later")
             raise ProviderError(result.message or "bank asked to retry", retryable=True)
         raise OutboxPermanentError(result.message or "refused by the bank")
     return {"bank_reference": result.bank_reference, "message": result.message,

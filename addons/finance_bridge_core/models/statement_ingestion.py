@@ -1,30 +1,22 @@
-"""Idempotent ingestion of canonical statements into Odoo's native bank statements."""
+"""How one canonical statement is stored in an Odoo bank journal, idempotently.
+
+Only the sync engine (``models/sync_engine.py``, ``finance.sync.engine._ingest``) calls this
+model: it resolves the journal, keeps the progress and the notes; here a statement's lines are
+checked, keyed, de-duplicated and written (bulk writer or ORM), and balances stored. Addons
+extend ``_store_statement`` / ``_create_lines`` with ``super()``.
+"""
 import logging
-from collections import Counter
 from decimal import Decimal
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import _, api, models
 
 from ..lib.amounts import amount_problem, balance_mismatch
-from ..lib.errors import FinanceBridgeError, FormatError
+from ..lib.errors import FormatError
 from ..lib.import_keys import ImportKeyer
 from ..lib.masking import mask_account
-from ..lib.provider_registry import Capability
 
 _logger = logging.getLogger(__name__)
 
-
-def _acknowledge(provider, name, ok):
-    """Move an inbound file after the commit; a refusal (a linked failed/, a lost SFTP link) is logged.
-
-    Raised from a post-commit hook it would turn a committed import into an
-    error for the caller; the file stays where it is and is seen again by name.
-    """
-    try:
-        provider.acknowledge(name, ok)
-    except (FinanceBridgeError, OSError) as exc:
-        _logger.warning("inbound file %s not moved: %s", name, exc)
 
 CREATE_BATCH = 500      # ORM path: lines per create() call
 BULK_BATCH = 5000       # bulk writer: lines per set of INSERTs
@@ -49,54 +41,6 @@ def _details(line):
 class FinanceStatementIngestion(models.AbstractModel):
     _name = "finance.statement.ingestion"
     _description = "Finance Bridge statement ingestion"
-
-    @api.model
-    def _sync_accounts(self, connection, provider, run):
-        """Fetch and ingest every account of a connection; returns the run counters."""
-        counts = Counter(statements_created=0, lines_created=0, lines_skipped=0,
-                         balances_recorded=0, continuity_gaps=0)
-        if Capability.FILES in getattr(type(provider), "capabilities", ()):
-            return self._sync_file_channel(connection, provider, run, counts)
-        for link in connection.account_ids:
-            if not link.account_number:
-                raise UserError(_("Journal %s has no bank account number.", link.journal_id.display_name))
-            cursor = link.cursor or None
-            for _page in range(10000):
-                result = provider.fetch_statements(link.account_number, cursor)
-                for statement in result.statements:
-                    counts.update(self._ingest_statement(link, statement, run))
-                counts["balances_recorded"] += self._ingest_balances(link, result.balances, run)
-                if result.next_cursor is not None and result.next_cursor != cursor:
-                    cursor = result.next_cursor
-                if not result.has_more:
-                    break
-            vals = {"last_sync": fields.Datetime.now()}
-            if cursor != (link.cursor or None):
-                vals["cursor"] = cursor
-            link.write(vals)
-        return dict(counts)
-
-    @api.model
-    def _sync_file_channel(self, connection, provider, run, counts):
-        """Import every new inbound file; move it away only once the transaction committed."""
-        Import = self.env["finance.file.import"].sudo()
-        seen = set(Import.search([("connection_id", "=", connection.id),
-                                  ("state", "in", ("done", "duplicate"))]).mapped("name"))
-        channel = getattr(provider, "channel", "folder")
-        for name in provider.list_inbound():
-            if name in seen:
-                self.env.cr.postcommit.add(lambda n=name: _acknowledge(provider, n, True))
-                continue
-            records = Import._import_inbound(provider, name, channel, connection)
-            ok = all(r.state != "failed" for r in records)
-            for record in records:
-                counts["statements_created"] += record.statements_created
-                counts["lines_created"] += record.lines_created
-                counts["lines_skipped"] += record.lines_skipped
-                if record.state == "failed":
-                    run._add_note(f"{record.name}: {record.error}")
-            self.env.cr.postcommit.add(lambda n=name, good=ok: _acknowledge(provider, n, good))
-        return dict(counts)
 
     # ------------------------------------------------------------------ statements
     @api.model
@@ -192,26 +136,12 @@ class FinanceStatementIngestion(models.AbstractModel):
         return ("gap", "; ".join(notes)) if notes else ("ok", False)
 
     @api.model
-    def _ingest_statement(self, link, statement, run):
-        counts = self._ingest_into_journal(link.journal_id, statement, run, link.connection_id)
-        mismatch = counts.pop("balance_mismatch", None)
-        if mismatch and run:
-            run._add_note(_("%(stmt)s: flagged, %(why)s", stmt=statement.statement_id or statement.date, why=mismatch))
-        if counts["lines_created"]:
-            link.last_statement_date = max(statement.date, link.last_statement_date or statement.date)
-        return counts
-
-    @api.model
-    def _ingest_into_journal(self, journal, statement, run=None, connection=None):
-        """Create what is new of one statement in a bank journal; returns counters."""
-        return self._ingest_chunks(journal, statement, [statement.lines], run, connection)
-
-    @api.model
-    def _ingest_chunks(self, journal, header, line_chunks, run=None, connection=None, progress=None):
-        """Ingest a statement whose lines arrive in chunks (a large file read incrementally).
+    def _store_statement(self, journal, header, line_chunks, run=None, connection=None, progress=None):
+        """Store what is new of one statement whose lines arrive in chunks; returns its counters.
 
         ``header`` is the statement without (or with all) its lines; ``line_chunks`` yields tuples of
-        lines in statement order; ``progress(counts)`` is called after each chunk.
+        lines in statement order; ``progress(counts)`` is called after each chunk. The counters may
+        carry ``balance_mismatch`` and ``continuity_note`` for the engine's notes.
         """
         currency = self._check_statement(journal, header)
         keyer = ImportKeyer(header.account)
@@ -278,7 +208,7 @@ class FinanceStatementIngestion(models.AbstractModel):
             counts["statements_created"] = 1
             if continuity == "gap":
                 counts["continuity_gaps"] = 1
-                run and run._add_note(_("%(stmt)s: continuity gap: %(note)s", stmt=target.name, note=note))
+                counts["continuity_note"] = note
         elif statement.closing_balance is not None:
             target.balance_end_real = float(statement.closing_balance)
         return target
@@ -357,11 +287,8 @@ class FinanceStatementIngestion(models.AbstractModel):
 
     # ------------------------------------------------------------------ balances
     @api.model
-    def _ingest_balances(self, link, balances, run):
-        return self._ingest_journal_balances(link.journal_id, balances, run, link.connection_id)
-
-    @api.model
-    def _ingest_journal_balances(self, journal, balances, run=None, connection=None):
+    def _store_balances(self, journal, balances, run=None, connection=None):
+        """Store the balances of ``journal``'s account (others are ignored); returns how many."""
         Balance = self.env["finance.bank.balance"].sudo()
         account = journal.bank_account_id.sanitized_acc_number
         currency_ids = self._currency_ids({b.amount.currency for b in balances})

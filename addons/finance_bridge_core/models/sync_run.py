@@ -23,6 +23,7 @@ class FinanceSyncRun(models.Model):
     lines_created = fields.Integer(readonly=True)
     lines_skipped = fields.Integer(readonly=True, help="Lines already imported before (same import key).")
     balances_recorded = fields.Integer(readonly=True)
+    status_events = fields.Integer(readonly=True, help="Payment status events recorded (new ones only).")
     continuity_gaps = fields.Integer(readonly=True,
                                      help="Statements whose opening balance did not equal the previous closing.")
     error = fields.Text(readonly=True)

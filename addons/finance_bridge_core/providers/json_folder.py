@@ -20,7 +20,8 @@ MAX_FILES_PER_SYNC = 200
 class JsonFolderProvider(Provider):
     key = "json_folder"
     label = "Watched folder (canonical JSON statements)"
-    capabilities = frozenset({Capability.STATEMENTS, Capability.BALANCES})
+    # The balances of a statement file come with it (FetchResult.balances): no BALANCES query.
+    capabilities = frozenset({Capability.STATEMENTS})
     config_schema = (
         ConfigField("inbound_path", "Inbound folder", "path", required=True,
                     help="Folder on the Odoo server where statement files arrive."),

@@ -15,6 +15,7 @@ from odoo.tests.common import new_test_user
 
 from ..lib import bulk_writer_contract
 from ..lib.dto import Money, StatementDTO, StatementLineDTO
+from ..lib.file_formats import StatementChunk
 from ..models import statement_line_writer
 from . import factories
 from .test_statement_line_writer import WriterEqualityCase
@@ -95,9 +96,10 @@ class TestAdversarialBulkWriter(WriterEqualityCase):
                                   unique_id=f"U{i}") for i in range(2500)]
         header = StatementDTO(account=self.iban, currency=self.currency, date=date(2026, 2, 28), lines=(),
                               statement_id="BIG-2500")
-        ingestion = self.env["finance.statement.ingestion"]
-        counts = ingestion._ingest_chunks(self.journal, header, [tuple(lines[:1200]), tuple(lines[1200:])])
-        self.assertEqual(counts["lines_created"], 2500)
+        chunks = [StatementChunk(header, tuple(lines[:1200]), first=True, last=False),
+                  StatementChunk(header, tuple(lines[1200:]), first=False, last=True)]
+        counts = self.env["finance.sync.engine"]._ingest(journal=self.journal, chunks=chunks)
+        self.assertEqual(counts.lines_created, 2500)
         created = self.lines()
         self.assertEqual(len(created), 2500)
         self.assertEqual(sorted(created.mapped("sequence")), list(range(1, 2501)))   # file order
@@ -155,9 +157,9 @@ class TestAdversarialBulkWriter(WriterEqualityCase):
         known = statement_line_writer.KNOWN_MODULES if installed else statement_line_writer.KNOWN_MODULES - {"mail"}
         with patch.dict(bulk_writer_contract.COMPATIBLE_MODULES, withdrawn, clear=True), \
                 patch.object(statement_line_writer, "KNOWN_MODULES", known):
-            counts = self.env["finance.statement.ingestion"]._ingest_into_journal(
-                self.journal, self.statement(["5.00", "-2.00"]), run)
-        self.assertEqual(counts["lines_created"], 2)
+            counts = self.env["finance.sync.engine"]._ingest(
+                journal=self.journal, statements=[self.statement(["5.00", "-2.00"])], run=run)
+        self.assertEqual(counts.lines_created, 2)
         # The note names the addon and the overridden methods: what its authors must review and declare.
         self.assertIn("account.move is extended by purchase (create, write)" if installed else
                       "account.move is extended by mail (_message_auto_subscribe, create, write)", run.notes)

@@ -4,6 +4,7 @@ from decimal import Decimal
 from ..lib.dto import BalanceDTO, FetchResult, Money, StatementLineDTO
 from ..lib.errors import FormatError
 from ..lib.provider_registry import Capability, Provider
+from ..lib.sync_progress import SyncProgress
 from . import factories
 from .common import FinanceBridgeCase
 
@@ -13,12 +14,17 @@ class TestIngestion(FinanceBridgeCase):
         super().setUp()
         self.run_rec = self.env["finance.sync.run"].create({"connection_id": self.connection.id})
         self.link = self.connection.account_ids
-        self.ingest = self.env["finance.statement.ingestion"]
+        self.engine = self.env["finance.sync.engine"]
+
+    def ingest(self, statement, link=None):
+        """The engine's one entry point, for one statement of one account of the connection."""
+        link = link or self.link
+        return self.engine._ingest(connection=link.connection_id, run=self.run_rec, journal=link.journal_id,
+                                   statements=[statement])
 
     def test_creates_native_statement_and_lines(self):
-        counts = self.ingest._ingest_statement(self.link, self.statement(["10.00", "-2.50"], opening="100.00",
-                                                                         statement_id="S1"), self.run_rec)
-        self.assertEqual(counts["lines_created"], 2)
+        counts = self.ingest(self.statement(["10.00", "-2.50"], opening="100.00", statement_id="S1"))
+        self.assertEqual(counts.lines_created, 2)
         lines = self.lines()
         self.assertEqual(lines.mapped("amount"), [10.0, -2.5])
         statement = lines.statement_id
@@ -30,22 +36,22 @@ class TestIngestion(FinanceBridgeCase):
 
     def test_reingest_creates_nothing(self):
         stmt = self.statement(["10.00", "10.00", "-3.00"], opening="0.00")
-        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.ingest(stmt)
         before = (self.env["account.bank.statement"].search_count([]), len(self.lines()),
                   self.env["account.move"].search_count([]))
-        counts = self.ingest._ingest_statement(self.link, stmt, self.run_rec)
-        self.assertEqual((counts["lines_created"], counts["lines_skipped"], counts["statements_created"]), (0, 3, 0))
+        counts = self.ingest(stmt)
+        self.assertEqual((counts.lines_created, counts.lines_skipped, counts.statements_created), (0, 3, 0))
         after = (self.env["account.bank.statement"].search_count([]), len(self.lines()),
                  self.env["account.move"].search_count([]))
         self.assertEqual(before, after)
 
     def test_identical_lines_both_imported(self):
-        self.ingest._ingest_statement(self.link, self.statement(["-3.50", "-3.50"]), self.run_rec)
+        self.ingest(self.statement(["-3.50", "-3.50"]))
         self.assertEqual(len(self.lines()), 2)
         self.assertEqual(len(set(self.lines().mapped("finance_import_key"))), 2)
 
     def test_bank_reference_used_as_key(self):
-        self.ingest._ingest_statement(self.link, self.statement(["1.00"], unique_ids=["ACCT-SVCR-9"]), self.run_rec)
+        self.ingest(self.statement(["1.00"], unique_ids=["ACCT-SVCR-9"]))
         self.assertEqual(self.lines().finance_import_key, "ref:ACCT-SVCR-9")
 
     def test_same_key_in_other_journal_is_independent(self):
@@ -53,25 +59,24 @@ class TestIngestion(FinanceBridgeCase):
         link2 = self.env["finance.bank.connection.account"].create(
             {"connection_id": self.connection.id, "journal_id": other.id})
         stmt = self.statement(["5.00"], unique_ids=["SAME"])
-        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.ingest(stmt)
         other_stmt = stmt.__class__(**{**{f: getattr(stmt, f) for f in stmt.__dataclass_fields__},
                                        "account": other.bank_account_id.sanitized_acc_number})
-        self.ingest._ingest_statement(link2, other_stmt, self.run_rec)
+        self.ingest(other_stmt, link2)
         self.assertEqual(len(self.lines(other)), 1)
 
     def test_continuity_ok_and_gap(self):
-        self.ingest._ingest_statement(self.link, self.statement(["10.00"], opening="100.00", seq=1), self.run_rec)
-        self.ingest._ingest_statement(self.link, self.statement(["1.00"], day=self.days(1), opening="110.00",
-                                                                seq=2), self.run_rec)
-        counts = self.ingest._ingest_statement(
-            self.link, self.statement(["1.00"], day=self.days(2), opening="150.00", seq=4), self.run_rec)
-        self.assertEqual(counts["continuity_gaps"], 1)
+        self.ingest(self.statement(["10.00"], opening="100.00", seq=1))
+        self.ingest(self.statement(["1.00"], day=self.days(1), opening="110.00",
+                                                                seq=2))
+        counts = self.ingest(self.statement(["1.00"], day=self.days(2), opening="150.00", seq=4))
+        self.assertEqual(counts.continuity_gaps, 1)
         statements = self.env["account.bank.statement"].search([("journal_id", "=", self.journal.id)],
                                                                order="date")
         self.assertEqual(statements.mapped("finance_continuity"), ["unchecked", "ok", "gap"])
         self.assertIn("opening 150.00", statements[2].finance_continuity_note)
         self.assertIn("sequence 4 follows 2", statements[2].finance_continuity_note)
-        self.assertIn("continuity gap", self.run_rec.notes)
+        self.assertIn("continuity gap", "\n".join(counts.notes))
 
     def _banks(self, count):
         return self.env["res.partner.bank"].concat(*factories.PartnerBankFactory.create_batch(count))
@@ -79,7 +84,7 @@ class TestIngestion(FinanceBridgeCase):
     def _partner_lookup_queries(self, banks):
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        partners = self.ingest._partners_by_iban(self.company, [b.sanitized_acc_number for b in banks])
+        partners = self.env["finance.statement.ingestion"]._partners_by_iban(self.company, [b.sanitized_acc_number for b in banks])
         return partners, self.env.cr.sql_log_count - before
 
     def test_partner_lookup_does_not_grow_with_lines(self):
@@ -97,7 +102,7 @@ class TestIngestion(FinanceBridgeCase):
                  for i, bank in enumerate(banks)]
         stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today,
                                             lines=tuple(lines))
-        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.ingest(stmt)
         self.assertEqual(self.lines().partner_id, banks.partner_id)
 
     def test_details_kept(self):
@@ -108,7 +113,7 @@ class TestIngestion(FinanceBridgeCase):
                                 foreign_amount=Money(Decimal("11.00"), foreign),
                                 raw={"Ntry": {"BookgDt": "2026-03-02"}})
         stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today, lines=(line,))
-        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.ingest(stmt)
         details = self.lines().transaction_details
         self.assertEqual(details["end_to_end_id"], "E2E-7")
         self.assertEqual(details["raw"], {"Ntry": {"BookgDt": "2026-03-02"}})
@@ -121,7 +126,7 @@ class TestIngestion(FinanceBridgeCase):
         line = StatementLineDTO(booking_date=self.today, amount=Money(Decimal("-5.00"), self.currency),
                                 label="x", foreign_amount=Money(Decimal("6.00"), foreign.name))
         stmt = self.statement([]).__class__(account=self.iban, currency=self.currency, date=self.today, lines=(line,))
-        self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+        self.ingest(stmt)
         self.assertFalse(self.lines().foreign_currency_id)
         self.assertEqual(self.lines().transaction_details["foreign_amount"],
                          {"amount": "6.00", "currency": foreign.name})
@@ -130,20 +135,20 @@ class TestIngestion(FinanceBridgeCase):
         other = "EUR" if self.currency != "EUR" else "USD"
         stmt = self.statement([]).__class__(account=self.iban, currency=other, date=self.today, lines=())
         with self.assertRaisesRegex(FormatError, f"{other} does not match journal"):
-            self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+            self.ingest(stmt)
 
     def test_account_mismatch_refused(self):
         stmt = self.statement([]).__class__(account="DE02120300000000202051", currency=self.currency,
                                             date=self.today, lines=())
         with self.assertRaisesRegex(FormatError, "is not the account of journal"):
-            self.ingest._ingest_statement(self.link, stmt, self.run_rec)
+            self.ingest(stmt)
 
     def test_balances_upserted(self):
         def balance(amount):
             return BalanceDTO(account=self.iban, kind="available", position="closing", date=self.today,
                               amount=Money(Decimal(amount), self.currency))
-        self.ingest._ingest_balances(self.link, [balance("50.00")], self.run_rec)
-        self.ingest._ingest_balances(self.link, [balance("75.00")], self.run_rec)
+        self.engine._ingest(connection=self.connection, journal=self.journal, balances=[balance("50.00")])
+        self.engine._ingest(connection=self.connection, journal=self.journal, balances=[balance("75.00")])
         balances = self.env["finance.bank.balance"].search([("journal_id", "=", self.journal.id)])
         self.assertEqual(len(balances), 1)
         self.assertEqual(balances.amount, 75.0)
@@ -158,6 +163,7 @@ class TestIngestion(FinanceBridgeCase):
 
             def fetch_statements(self, account, cursor):
                 return pages[cursor]
-        counts = self.ingest._sync_accounts(self.connection, Paged(None), self.run_rec)
-        self.assertEqual(counts["lines_created"], 2)
+        progress = SyncProgress()
+        self.engine._sync_statements(self.connection, Paged(None), self.run_rec, progress)
+        self.assertEqual(progress.lines_created, 2)
         self.assertEqual(self.link.cursor, "p2")

@@ -24,10 +24,10 @@ class LoopbackPaymentProvider(Provider):
     capabilities = frozenset({Capability.PAYMENTS})
     config_schema = (ConfigField("url", "URL", "url", required=True),)
 
-    def submit_payment_batch(self, batch):
+    def submit_payment_batch(self, batch, idempotency_key):
         session = self.context.http(timeout=(1, 2), retries=0)
         response = session.post(self.config["url"] + "/payments", json=batch_to_payload(batch),
-                                headers={"Idempotency-Key": batch.msg_id})
+                                headers={"Idempotency-Key": idempotency_key})
         if response.status_code in (200, 201):
             return SubmissionResult(accepted=True, bank_reference=response.json()["id"])
         return SubmissionResult(accepted=False, retryable=response.status_code >= 500,

@@ -169,9 +169,9 @@ class TestStatementLineWriter(WriterEqualityCase):
         # As if mail were an addon whose overrides the writer does not reproduce.
         run = self.env["finance.sync.run"].create({"connection_id": self.connection.id, "trigger": "manual"})
         with patch.object(statement_line_writer, "KNOWN_MODULES", statement_line_writer.KNOWN_MODULES - {"mail"}):
-            counts = self.env["finance.statement.ingestion"]._ingest_into_journal(
-                self.journal, self.statement(["5.00", "-2.00"]), run)
-        self.assertEqual(counts["lines_created"], 2)
+            counts = self.env["finance.sync.engine"]._ingest(
+                journal=self.journal, statements=[self.statement(["5.00", "-2.00"])], run=run)
+        self.assertEqual(counts.lines_created, 2)
         self.assertIn("account.move is extended by mail", run.notes)
         self.assertEqual(self.lines().move_id.mapped("state"), ["posted", "posted"])
 

@@ -19,7 +19,7 @@ class ResCompany(models.Model):
     risk_rule_duplicate = fields.Boolean(default=True, string="Rule: duplicate payment")
     risk_external_connection_id = fields.Many2one(
         "finance.bank.connection", string="External screening service",
-        domain="[('provider', '=', 'yente_match'), ('company_id', '=', id)]",
+        domain="[('provider_capabilities', '=', 'screening'), ('company_id', '=', id)]",
         help="Optional remote matching service asked in addition to the local lists.")
     risk_fallback_policy = fields.Selection(
         [("block", "Block everything"), ("allow_below", "Allow below an amount"), ("review", "Manual review")],
