@@ -1,1 +1,1 @@
-from . import providers
+from . import controllers, models, providers

@@ -8,6 +8,10 @@
     "author": "finance_bridge",
     "website": "https://github.com/finance-bridge/finance_bridge",
     "depends": ["finance_bridge_core", "bank_adapter_iso20022"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/bank_connection_views.xml",
+    ],
     "installable": True,
 }

@@ -45,7 +45,7 @@ def write_material(folder, tpp, server_ca_pem):
 class BankServer:
     """The two listeners of one `PSD2Bank` on 127.0.0.1 (port 0 = a free port)."""
 
-    def __init__(self, bank, api_port=0, psu_port=0, host="127.0.0.1"):
+    def __init__(self, bank, api_port=0, psu_port=0, host="127.0.0.1", public_host=None):
         self.bank = bank
         self._tmp = tempfile.TemporaryDirectory(prefix="psd2sim-")
         cert, key = bank.ca.issue_server()
@@ -59,8 +59,10 @@ class BankServer:
         context.verify_mode = ssl.CERT_REQUIRED
         self.api = TlsServer((host, api_port), ApiHandler, bank, context)
         self.psu = PlainServer((host, psu_port), PsuHandler, bank)
-        bank.api_url = f"https://{host}:{self.api.server_address[1]}"
-        bank.psu_url = f"http://{host}:{self.psu.server_address[1]}"
+        # the name clients use (the certificate is valid for 127.0.0.1 and localhost)
+        public_host = public_host or host
+        bank.api_url = f"https://{public_host}:{self.api.server_address[1]}"
+        bank.psu_url = f"http://{public_host}:{self.psu.server_address[1]}"
         self._threads = []
 
     def start(self):
@@ -89,10 +91,12 @@ class SimHandle:
 
 
 @contextlib.contextmanager
-def running_bank(seed=0, client_id="tpp-finance-bridge", **bank_options):
-    """A bank in this process on free loopback ports, stopped on exit."""
+def running_bank(seed=0, client_id="tpp-finance-bridge", public_host=None, **bank_options):
+    """A bank in this process on free loopback ports, stopped on exit. ``public_host="localhost"``
+    makes it advertise https://localhost:<port> (clients that verify host names of IP addresses
+    differently than DNS names)."""
     bank = PSD2Bank(seed=seed, **bank_options)
-    server = BankServer(bank).start()
+    server = BankServer(bank, public_host=public_host).start()
     tpp = bank.ca.issue_tpp(client_id)
     with tempfile.TemporaryDirectory(prefix="psd2tpp-") as folder:
         files = write_material(folder, tpp, bank.ca.ca_pem)

@@ -1,0 +1,1 @@
+from . import bank_connection, psd2_authorisation

@@ -1,0 +1,475 @@
+"""The Berlin Group NextGenPSD2 provider: one class, everything PSD2 the core drives.
+
+Statements (transactions with pagination, pending apart, look-back cursor), balances, payment
+initiation (bulk pain.001 or single SEPA credit transfers) with the outbox key as X-Request-ID,
+payment status polling, webhooks in, and the consent lifecycle the connection's buttons call
+(`start_consent` / `finish_consent` / `consent_status` / `end_consent`).
+
+Transport: mutual TLS with the client certificate held as secrets (in-memory SSL context), every
+request signed (Digest + Signature over ``digest x-request-id date``), OAuth2 tokens refreshed
+before expiry and written back through ``context.state``; a per-connection circuit breaker; every
+call has a timeout and is never retried inside a call: the engine or the outbox retries from the
+same cursor / with the same key.
+"""
+import json
+import uuid
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.backends import default_backend
+
+from odoo.addons.bank_adapter_iso20022.lib.bank_profiles import PROFILES, BankProfile
+from odoo.addons.bank_adapter_iso20022.lib.pain001_writer import write_pain001
+from odoo.addons.finance_bridge_core.lib.circuit_breaker import BreakerState, CircuitBreaker
+from odoo.addons.finance_bridge_core.lib.dto import FetchResult, StatementDTO, StatusResult, SubmissionResult
+from odoo.addons.finance_bridge_core.lib.errors import ConfigurationError, ProviderError, RetryAfter
+from odoo.addons.finance_bridge_core.lib.oauth2 import (
+    OAuth2Client,
+    OAuthClientConfig,
+    OAuthToken,
+    authorization_url,
+    new_pkce,
+)
+from odoo.addons.finance_bridge_core.lib.provider_context import make_http_session
+from odoo.addons.finance_bridge_core.lib.provider_protocols import Capability
+from odoo.addons.finance_bridge_core.lib.provider_registry import (
+    ConfigField,
+    Provider,
+    SecretField,
+    register_provider,
+)
+from odoo.addons.finance_bridge_core.lib.request_signing import SigningAuth
+from odoo.addons.finance_bridge_core.lib.tls_material import load_material, mount_client_certificate
+from odoo.addons.finance_bridge_core.lib.webhook_protocol import WebhookEvent, WebhookProtocol
+
+from ..lib import budget, errors, payments, xs2a
+from ..lib.cursor import Cursor, pass_window, take_page
+
+# consent status of the bank → the core's consent states
+CONSENT_STATUS = {"received": "received", "valid": "valid", "rejected": "rejected", "revokedByPsu": "revoked",
+                  "expired": "expired", "terminatedByTpp": "terminated", "partiallyAuthorised": "received"}
+POLL_BACKOFF = (60, 120, 300, 900, 1800, 3600)   # seconds between status polls of one payment
+
+
+def _pem(value):
+    return value.encode() if isinstance(value, str) else value
+
+
+@register_provider
+class Psd2Provider(WebhookProtocol, Provider):
+    key = "psd2_berlin_group"
+    label = "PSD2 bank (Berlin Group NextGenPSD2)"
+    capabilities = frozenset({Capability.STATEMENTS, Capability.BALANCES, Capability.PAYMENTS, Capability.STATUS,
+                              Capability.WEBHOOKS})
+    config_schema = (
+        ConfigField("api_url", "API base URL", "url", required=True,
+                    help="The bank's XS2A host, e.g. https://api.bank.example (the /v1 paths are added)."),
+        ConfigField("client_id", "TPP client id", required=True, binding=True,
+                    help="Your client id at the bank (usually the organisation id of your eIDAS certificate)."),
+        ConfigField("redirect_uri", "Redirect URI", "url", binding=False,
+                    help="Where the bank sends the browser back after the consent (this database's "
+                         "/finance_bridge/psd2/callback). Empty: computed from web.base.url."),
+        ConfigField("bank_ca_pem", "Bank CA certificate (PEM)", binding=True,
+                    help="The CA that issued the bank's TLS certificate, when it is not a public one."),
+        ConfigField("frequency_per_day", "Unattended calls per day", "int", default=4,
+                    help="frequencyPerDay asked in the consent; scheduled syncs are paced over the bank's day."),
+        ConfigField("consent_days", "Consent validity (days)", "int", default=90),
+        ConfigField("lookback_days", "Look-back (days)", "int", default=3,
+                    help="Days re-read before the last booked date to catch late bookings."),
+        ConfigField("initial_days", "First sync (days back)", "int", default=90),
+        ConfigField("payment_mode", "Payments sent as", "selection", default="bulk", choices=("bulk", "single"),
+                    help="bulk: one pain.001 per batch; single: one SEPA credit transfer per payment."),
+        ConfigField("timeout_seconds", "Read timeout (s)", "int", default=30),
+        ConfigField("breaker_threshold", "Failures before the circuit opens", "int", default=5),
+        ConfigField("breaker_minutes", "Circuit cool-down (minutes)", "int", default=15),
+    )
+    secret_schema = (
+        SecretField("tls_certificate", "Client certificate (QWAC, PEM)",
+                    help="PEM certificate (with its chain) for mutual TLS; or use the PKCS#12 bundle."),
+        SecretField("tls_key", "Client certificate key (PEM)"),
+        SecretField("tls_pkcs12", "Client certificate (PKCS#12, base64)"),
+        SecretField("seal_certificate", "Signing certificate (QSealC, PEM)", required=True),
+        SecretField("seal_key", "Signing key (PEM)", required=True),
+        SecretField("key_passphrase", "Key passphrase"),
+        SecretField("oauth_token", "Account access token", managed=True),
+        SecretField("pis_token", "Payment initiation token", managed=True),
+    )
+
+    # ------------------------------------------------------------------ plumbing
+    def __init__(self, context):
+        super().__init__(context)
+        self._http = None
+        self._round_counted = False
+        self._accounts = None
+
+    @property
+    def state(self):
+        if self.context.state is None:
+            raise ConfigurationError("the PSD2 provider needs its connection's state (context.state)")
+        return self.context.state
+
+    def _secret(self, name):
+        value = self.context.secrets(name)
+        return value or None
+
+    def _session(self):
+        if self._http is not None:
+            return self._http
+        passphrase = self._secret("key_passphrase")
+        tls = load_material(cert_pem=self._secret("tls_certificate"), key_pem=self._secret("tls_key"),
+                            pkcs12_data=self._secret("tls_pkcs12"), passphrase=passphrase)
+        seal = load_material(cert_pem=self._secret("seal_certificate"), key_pem=self._secret("seal_key"),
+                             passphrase=passphrase, what="signing certificate")
+        session = make_http_session(timeout=(5.0, float(self.config["timeout_seconds"])), retries=0)
+        session.trust_env = False   # a CA bundle from the environment must not replace the bank's CA
+        mount_client_certificate(session, tls, ca_pem=self.config.get("bank_ca_pem") or None)
+        session.auth = SigningAuth(seal.private_key, seal.certificate)
+        session.headers["Accept"] = "application/json"
+        self._http = session
+        return session
+
+    def certificate_expiry(self):
+        """``{secret name: not-valid-after (aware UTC)}`` of the certificates held (for the warnings)."""
+        out = {}
+        for name in ("tls_certificate", "seal_certificate"):
+            pem = self._secret(name)
+            if pem:
+                cert = x509.load_pem_x509_certificate(_pem(pem), default_backend())
+                out[name] = cert.not_valid_after.replace(tzinfo=timezone.utc)
+        return out
+
+    def _url(self, path):
+        return urljoin(self.config["api_url"].rstrip("/") + "/", path.lstrip("/"))
+
+    def _metadata(self):
+        answer = self._send("GET", "/.well-known/oauth-authorization-server", what="the bank's OAuth metadata")
+        return answer
+
+    def _oauth(self, redirect_uri=None):
+        data = self.state.get("oauth_endpoints")
+        if not data:
+            meta = self._metadata()
+            data = {"authorization_url": meta["authorization_endpoint"], "token_url": meta["token_endpoint"]}
+            self.state.put("oauth_endpoints", data)
+        config = OAuthClientConfig(token_url=data["token_url"], authorization_url=data["authorization_url"],
+                                   client_id=self.config["client_id"], auth_method="none",
+                                   redirect_uri=redirect_uri or self.config.get("redirect_uri") or None)
+        return OAuth2Client(config, self._session(), clock=self.context.now,
+                            timeout=(5.0, float(self.config["timeout_seconds"])))
+
+    # ------------------------------------------------------------------ circuit breaker
+    def _breaker(self):
+        return CircuitBreaker(threshold=max(1, int(self.config["breaker_threshold"])),
+                              cool_down=timedelta(minutes=max(1, int(self.config["breaker_minutes"]))))
+
+    def _breaker_state(self):
+        data = self.state.get("breaker") or {}
+        opened = data.get("opened_at")
+        return BreakerState(state=data.get("state", "closed"), failures=int(data.get("failures", 0)),
+                            opened_at=datetime.fromisoformat(opened) if opened else None)
+
+    def _put_breaker(self, new):
+        old = self._breaker_state()
+        if new != old:
+            self.state.put("breaker", None if new == BreakerState() else {
+                "state": new.state, "failures": new.failures,
+                "opened_at": new.opened_at.isoformat() if new.opened_at else None})
+
+    # ------------------------------------------------------------------ one HTTP exchange
+    def _send(self, method, path, *, body=None, headers=None, what=None, token=None, consent=True,
+              request_id=None, psu_present=False):
+        """One call to the bank; JSON answer, or the classified exception. Never retried here."""
+        breaker = self._breaker()
+        self._put_breaker(breaker.check(self._breaker_state(), self.context.now()))
+        out = {"X-Request-ID": request_id or str(uuid.uuid4())}
+        if consent and self.state.consent.reference and path.startswith("/v1/accounts"):
+            out["Consent-ID"] = self.state.consent.reference
+        if token:
+            out["Authorization"] = token.authorization
+        out.update(headers or {})
+        what = what or f"{method} {urlsplit(path).path}"
+        try:
+            response = self._session().request(method, self._url(path), data=body, headers=out,
+                                               allow_redirects=False)
+        except requests.Timeout:
+            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
+            raise ProviderError(f"{what}: no answer within the timeout", retryable=True) from None
+        except requests.RequestException as exc:
+            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
+            raise ProviderError(f"{what}: cannot reach the bank ({type(exc).__name__})", retryable=True) from None
+        try:
+            document = response.json() if response.content else {}
+        except ValueError:
+            document = {}
+        if response.status_code >= 500:
+            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
+        else:
+            self._put_breaker(breaker.on_success(self._breaker_state()))
+        if response.status_code >= 400:
+            raise errors.classify(response.status_code, document, response.headers.get("Retry-After"),
+                                  what=what, retry_after_error=RetryAfter)
+        return document
+
+    def _ais(self, method, path, *, unattended=True):
+        """An account-information call with the consent's token (refreshed when needed, once more on
+        TOKEN_EXPIRED); a CONSENT_EXPIRED/INVALID answer is written to the connection's consent."""
+        token = self._ais_token()
+        try:
+            try:
+                return self._send(method, path, token=token)
+            except errors.TokenProblem:
+                token = self._ais_token(force=True)
+                return self._send(method, path, token=token)
+        except errors.ConsentProblem as exc:
+            self.state.update_consent(status="expired" if exc.code == "CONSENT_EXPIRED" else "revoked"
+                                      if exc.code == "CONSENT_INVALID" else "terminated")
+            raise
+
+    def _ais_token(self, force=False):
+        raw = self._secret("oauth_token")
+        if not raw or not self.state.consent.reference:
+            raise errors.ConsentProblem("CONSENT_UNKNOWN", "no consent yet: press Connect on the connection "
+                                                           "and approve the access at the bank")
+        token = OAuthToken.from_json(raw)
+        if force:
+            token = self._oauth().refresh(token)
+            refreshed = True
+        else:
+            token, refreshed = self._oauth().ensure_fresh(token)
+        if refreshed:
+            self.state.store_secret("oauth_token", token.to_json())
+        return token
+
+    def _pis_token(self):
+        raw = self._secret("pis_token")
+        token = OAuthToken.from_json(raw) if raw else None
+        if token is None or token.expires_within(self.context.now()):
+            token = self._oauth().client_credentials()
+            self.state.store_secret("pis_token", token.to_json())
+        return token
+
+    # ------------------------------------------------------------------ consent lifecycle
+    def start_consent(self, ibans, redirect_uri, state_value):
+        """Ask the bank for an AIS consent; returns ``(authorisation URL, PKCE verifier)``.
+
+        The connection keeps the verifier and the state until the callback (``finish_consent``).
+        """
+        today = self.context.bank_today()
+        refs = [{"iban": iban} for iban in ibans]
+        frequency = max(1, int(self.config["frequency_per_day"]))
+        body = {"access": {"accounts": refs, "balances": refs, "transactions": refs}, "recurringIndicator": True,
+                "validUntil": (today + timedelta(days=max(1, int(self.config["consent_days"])))).isoformat(),
+                "frequencyPerDay": frequency, "combinedServiceIndicator": False}
+        answer = self._send("POST", "/v1/consents", body=json.dumps(body).encode(), what="consent request",
+                            headers={"Content-Type": "application/json", "TPP-Redirect-URI": redirect_uri},
+                            consent=False)
+        consent_id = answer.get("consentId")
+        if not consent_id:
+            raise ProviderError("the bank's consent answer has no consentId", retryable=False)
+        self.state.update_consent(reference=consent_id, status=CONSENT_STATUS.get(answer.get("consentStatus"),
+                                                                                   "received"),
+                                  valid_until=None, frequency_per_day=frequency)
+        self.state.put("accounts", None)
+        verifier, challenge = new_pkce()
+        url = authorization_url(self._oauth(redirect_uri).config, state_value, challenge, scope=f"AIS:{consent_id}")
+        return url, verifier
+
+    def finish_consent(self, code, verifier, redirect_uri):
+        """The bank's callback: exchange the code (PKCE), store the token, read the consent back."""
+        token = self._oauth(redirect_uri).exchange_code(code, verifier, redirect_uri)
+        self.state.store_secret("oauth_token", token.to_json())
+        return self.consent_status()
+
+    def consent_status(self):
+        """Read the consent from the bank and write it to the connection; returns the core status."""
+        reference = self.state.consent.reference
+        if not reference:
+            return "none"
+        data = self._send("GET", f"/v1/consents/{reference}", what="consent status", consent=False)
+        status = CONSENT_STATUS.get(data.get("consentStatus"), "received")
+        until = data.get("validUntil")
+        self.state.update_consent(status=status, valid_until=datetime.fromisoformat(until).date() if until else None,
+                                  frequency_per_day=int(data.get("frequencyPerDay") or 0))
+        return status
+
+    def end_consent(self):
+        """Tell the bank we no longer use the consent (DELETE), forget the tokens."""
+        reference = self.state.consent.reference
+        if reference:
+            self._send("DELETE", f"/v1/consents/{reference}", what="consent deletion", consent=False)
+        self.state.update_consent(status="terminated")
+        self.state.store_secret("oauth_token", None)
+
+    def test_connection(self):
+        meta = self._metadata()
+        return f"TLS and signature accepted by the bank; its authorisation server is {meta.get('issuer') or '?'}."
+
+    # ------------------------------------------------------------------ accounts and the day's budget
+    def _resource_id(self, account):
+        accounts = self.state.get("accounts")
+        if not accounts or account not in accounts:
+            data = self._ais("GET", "/v1/accounts")
+            accounts = {iban: [rid, cur or "EUR"] for iban, (rid, cur, _name) in xs2a.parse_accounts(data).items()}
+            self.state.put("accounts", accounts)
+        if account not in accounts:
+            raise ProviderError(f"the consent does not give access to account {account[:4]}…{account[-4:]}",
+                                retryable=False)
+        return accounts[account]
+
+    def _spend_round(self):
+        """Count this run's unattended round (one per run: each account's transactions and balances
+        are one access each); refuse, with the time of the next slot, when the pace does not allow it."""
+        if self._round_counted:
+            return
+        consent = self.state.consent
+        now_local = self.context.bank_now()
+        slot = budget.next_slot(consent.calls_used(now_local.date()), consent.frequency_per_day, now_local)
+        if slot is not None:
+            raise RetryAfter((slot - now_local).total_seconds(),
+                             f"frequencyPerDay {consent.frequency_per_day}: the next unattended call is due at "
+                             f"{slot:%Y-%m-%d %H:%M} bank time")
+        self.state.count_call(now_local.date())
+        self._round_counted = True
+
+    # ------------------------------------------------------------------ STATEMENTS
+    def fetch_statements(self, account, cursor):
+        options = self.config
+        current = Cursor.from_json(cursor)
+        today = self.context.bank_today()
+        rid, currency = self._resource_id(account)
+        if current.in_pass:
+            window, path = current.window, current.next_href
+        else:
+            self._spend_round()
+            window = pass_window(current, today, int(options["lookback_days"]), int(options["initial_days"]))
+            path = (f"/v1/accounts/{rid}/transactions?dateFrom={window[0].isoformat()}"
+                    f"&dateTo={window[1].isoformat()}&bookingStatus=both")
+        document = self._ais("GET", path)
+        report = xs2a.parse_account_report(document, currency, source=f"transactions of {account[-4:]}")
+        fresh, new = take_page(current, report.booked, report.pending, report.next_href, window,
+                               int(options["lookback_days"]))
+        if not new.in_pass:
+            pending = dict(self.state.get("pending") or {})
+            pending[account] = list(new.pending)
+            self.state.put("pending", pending)
+            new = Cursor(last_booked=new.last_booked, seen=new.seen)
+        return FetchResult(statements=self._statements(account, currency, fresh), next_cursor=new.to_json(),
+                           has_more=new.in_pass)
+
+    @staticmethod
+    def _statements(account, currency, lines):
+        """Fresh lines grouped by booking day: one bank statement per account and day."""
+        days = OrderedDict()
+        for line in sorted(lines, key=lambda item: item.booking_date):
+            days.setdefault(line.booking_date, []).append(line)
+        return tuple(StatementDTO(account=account, currency=currency, date=day, lines=tuple(items),
+                                  statement_id=f"PSD2 {day.isoformat()}") for day, items in days.items())
+
+    # ------------------------------------------------------------------ BALANCES
+    def fetch_balances(self, account):
+        rid, currency = self._resource_id(account)
+        self._spend_round()
+        document = self._ais("GET", f"/v1/accounts/{rid}/balances")
+        return xs2a.parse_balances(document, account, currency, self.context.bank_today())
+
+    # ------------------------------------------------------------------ PAYMENTS
+    def _profile(self):
+        profile = self.config.get("bank_profile")
+        return profile if isinstance(profile, BankProfile) else PROFILES["sepa_generic"]
+
+    def submit_payment_batch(self, batch, idempotency_key):
+        """Send the batch with the outbox key as X-Request-ID; a resend sends the same bytes and id."""
+        token = self._pis_token()
+        sent = []
+        if self.config["payment_mode"] == "single":
+            parts = [(payments.SINGLE_PATH, payments.sct_body(batch, p), "application/json",
+                      payments.sub_request_id(idempotency_key, i, len(batch.payments)), (p.end_to_end_id,), None)
+                     for i, p in enumerate(batch.payments)]
+        else:
+            xml = write_pain001(batch, self._profile())
+            parts = [(payments.BULK_PATH, xml, "application/xml", payments.request_id_for(idempotency_key),
+                      tuple(p.end_to_end_id for p in batch.payments), batch.msg_id)]
+        open_payments = dict(self.state.get("payments") or {})
+        for path, body, content_type, request_id, e2e, msg_id in parts:
+            answer = self._send("POST", path, body=body, headers={"Content-Type": content_type}, token=token,
+                                request_id=request_id, what=f"payment initiation {batch.msg_id}", consent=False)
+            payment_id = answer.get("paymentId")
+            if not payment_id:
+                raise ProviderError("the bank's payment answer has no paymentId", retryable=False)
+            open_payments[payment_id] = {"path": path, "msg_id": msg_id, "e2e": list(e2e),
+                                         "status": answer.get("transactionStatus") or "RCVD",
+                                         "polls": 0, "next_poll": self.context.now().isoformat(),
+                                         "sca": "scaOAuth" in (answer.get("_links") or {})}
+            sent.append(payment_id)
+        self.state.put("payments", open_payments)
+        message = f"{len(sent)} payment(s) accepted by the bank: {', '.join(sent)}"
+        if any(open_payments[p]["sca"] for p in sent):
+            message += " — awaiting the account holder's authorisation at the bank"
+        raw = {"content": parts[0][1], "file": f"pain001-{batch.msg_id}.xml"} if len(parts) == 1 and \
+            parts[0][2] == "application/xml" else {}
+        return SubmissionResult(accepted=True, bank_reference=",".join(sent), message=message, raw=raw)
+
+    def payment_authorisation_url(self, payment_id, redirect_uri, state_value):
+        """The bank page where the releaser authorises a payment (SCA); the code is not needed back."""
+        _verifier, challenge = new_pkce()
+        return authorization_url(self._oauth(redirect_uri).config, state_value, challenge, scope=f"PIS:{payment_id}")
+
+    # ------------------------------------------------------------------ STATUS
+    def fetch_status_events(self, cursor):
+        """Poll every open payment whose next poll is due (backoff per payment) until a final status."""
+        open_payments = dict(self.state.get("payments") or {})
+        now = self.context.now()
+        events, changed = [], False
+        for payment_id, known in sorted(open_payments.items()):
+            if payments.is_final(known["status"]) or datetime.fromisoformat(known["next_poll"]) > now:
+                continue
+            answer = self._send("GET", f"{known['path']}/{payment_id}/status", token=self._pis_token(),
+                                what=f"status of payment {payment_id}", consent=False)
+            status = answer.get("transactionStatus")
+            polls = known["polls"] + 1
+            delay = POLL_BACKOFF[min(polls - 1, len(POLL_BACKOFF) - 1)]
+            info = dict(known, polls=polls, next_poll=(now + timedelta(seconds=delay)).isoformat())
+            if status and status != info["status"]:
+                events += payments.status_events(status, msg_id=info["msg_id"], end_to_end_ids=info["e2e"],
+                                                 bank_reference=payment_id, occurred_at=now)
+                info["status"] = status
+            open_payments[payment_id] = info
+            changed = True
+        if changed:
+            # final payments are forgotten once their status was reported
+            self.state.put("payments", {k: v for k, v in open_payments.items()
+                                        if not payments.is_final(v["status"])} or None)
+        return StatusResult(events=tuple(events), next_cursor=None, has_more=False)
+
+    # ------------------------------------------------------------------ WEBHOOKS
+    @classmethod
+    def parse_webhook(cls, headers, body):
+        """The bank's event ``{"id","type","created","data"}`` → WebhookEvent."""
+        try:
+            event = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError("body is not UTF-8 JSON") from None
+        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+            raise ValueError("an event object with data is expected")
+        kind = {"payment.status": "status", "transactions.available": "sync_account"}.get(event.get("type"), "other")
+        created = event.get("created")
+        try:
+            occurred = datetime.fromisoformat(created) if created else None
+        except ValueError:
+            raise ValueError(f"created: {created!r} is not an ISO date-time") from None
+        data = event["data"]
+        account = data.get("iban") or data.get("resourceId")
+        return [WebhookEvent(event_id=str(event.get("id") or ""), kind=kind, payload=data,
+                             account=str(account) if account else None, occurred_at=occurred)]
+
+    @classmethod
+    def webhook_status_events(cls, event):
+        data = dict(event.payload)
+        status = data.get("transactionStatus")
+        return payments.status_events(status, msg_id=data.get("msgId"), end_to_end_ids=tuple(data.get("endToEndIds")
+                                                                                             or ()),
+                                      bank_reference=data.get("paymentId"), occurred_at=event.occurred_at)
+
