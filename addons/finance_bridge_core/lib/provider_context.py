@@ -1,5 +1,6 @@
 """What a provider gets from the core: config, secrets, HTTP, logging, clock, its persisted state."""
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -9,6 +10,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .http_exchange import exchange_from_error, exchange_from_response
 from .masking import MaskingLogger
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -32,27 +34,55 @@ class CappedRetry(Retry):
 
 
 class TimeoutSession(requests.Session):
-    """A session whose every request has a timeout unless the caller gives one."""
+    """A session whose every request has a timeout unless the caller gives one.
+
+    With an ``exchange_recorder`` every exchange is handed to it masked (``lib/http_exchange``):
+    answers through a response hook, calls without an answer (timeout, refused, TLS) from here.
+    """
 
     def __init__(self, timeout=DEFAULT_TIMEOUT):
         super().__init__()
         self.default_timeout = timeout
+        self.exchange_recorder = None
+        self.exchange_secrets = ()
+        self.correlation_id = ""
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", self.default_timeout)
         if kwargs["timeout"] is None:
             raise ValueError("finance_bridge HTTP calls must have a timeout")
-        return super().request(method, url, **kwargs)
+        if self.exchange_recorder is None:
+            return super().request(method, url, **kwargs)
+        started = time.monotonic()
+        try:
+            return super().request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            self.exchange_recorder(exchange_from_error(
+                method, url, exc, started, self.correlation_id, self._secrets(), request=exc.request))
+            raise
+
+    def _record_response(self, response, *args, **kwargs):
+        self.exchange_recorder(exchange_from_response(response, self.correlation_id, self._secrets()))
+        return response
+
+    def _secrets(self):
+        """Known secret values to mask (a callable is asked each time: secrets are opened lazily)."""
+        values = self.exchange_secrets() if callable(self.exchange_secrets) else self.exchange_secrets
+        return tuple(v for v in values or () if v)
 
 
 def make_http_session(timeout=DEFAULT_TIMEOUT, retries=3, backoff_factor=0.5,
                       status_forcelist=(429, 500, 502, 503, 504), max_retry_after=60.0,
                       client_cert: tuple[str, str] | None = None, verify=True,
-                      retry_methods=("GET", "HEAD", "OPTIONS", "PUT", "DELETE")):
+                      retry_methods=("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+                      recorder=None, correlation_id="", secrets=()):
     """Build a requests session with timeouts, retries with backoff and Retry-After.
 
     POST is only retried when the caller lists it (an API that honours an
     idempotency key); by default a non-idempotent call is sent once.
+    ``recorder(HttpExchange)`` receives every exchange, masked (the connection passes one that
+    stores them as evidence, tagged with ``correlation_id``); ``secrets`` (values, or a callable
+    returning them) are masked as well.
     """
     retry = CappedRetry(
         total=retries, connect=retries, read=retries, status=retries,
@@ -69,6 +99,11 @@ def make_http_session(timeout=DEFAULT_TIMEOUT, retries=3, backoff_factor=0.5,
     if client_cert:
         session.cert = client_cert
     session.headers["User-Agent"] = "finance_bridge/19.0"
+    if recorder is not None:
+        session.exchange_recorder = recorder
+        session.correlation_id = correlation_id or ""
+        session.exchange_secrets = secrets
+        session.hooks["response"].append(session._record_response)
     return session
 
 

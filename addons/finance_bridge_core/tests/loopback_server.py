@@ -22,7 +22,29 @@ class LoopbackHttpMixin:
         return super()._request_handler(s, r, **kw)
 
 
-class ScriptedServer:
+class LoopbackServer:
+    """A threading HTTP server on 127.0.0.1:<free port>, used as a context manager."""
+
+    def _serve(self, handler, wrap=None, scheme="http"):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        # a client that gave up (timeout tests) is expected, not an error to print
+        self.httpd.handle_error = lambda request, address: None
+        if wrap:
+            self.httpd.socket = wrap(self.httpd.socket)
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ScriptedServer(LoopbackServer):
     """Answers requests from a queue of ``(status, headers, body, delay)``; records what it got."""
 
     def __init__(self):
@@ -51,17 +73,4 @@ class ScriptedServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        # a client that gave up (timeout tests) is expected, not an error to print
-        self.httpd.handle_error = lambda request, address: None
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler)
