@@ -8,12 +8,11 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.addons.finance_bridge_core.lib.errors import FinanceBridgeError
 from odoo.addons.finance_bridge_core.lib.masking import mask_account
 from odoo.addons.finance_bridge_core.models.button_access import check_button, user_error
+from odoo.exceptions import AccessError, UserError
 
 from ..providers.psd2 import Psd2Provider
 from .psd2_authorisation import LIFETIME, state_hash

@@ -5,10 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin
 from odoo.tests import common as odoo_test_common
 from odoo.tests.common import TransactionCase
-
-from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin
 
 from .sim import running_bank
 
