@@ -89,12 +89,13 @@ class Psd2Case(LoopbackHttpMixin, TransactionCase):
             self.connection.action_activate()
         return back
 
-    def sync(self, trigger="manual", ahead=0):
-        """One run of the sync engine; ``ahead`` seconds moves our clock (and the bank's, by the caller)."""
+    def sync(self, trigger="manual", ahead=0, at=None):
+        """One run of the sync engine; ``ahead`` seconds moves our clock (the bank's is the caller's),
+        ``at`` fixes it (an aware datetime)."""
         clock = None
-        if ahead:
+        if ahead or at:
             def clock():
-                return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ahead)
+                return at or datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ahead)
         return self.env["finance.sync.engine"]._run(self.connection._technical(), trigger=trigger, clock=clock)
 
     def lines(self):

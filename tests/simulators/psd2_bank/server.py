@@ -117,7 +117,8 @@ class ApiHandler(_Handler):
         self.h = {name.lower(): value for name, value in self.headers.items()}
         peer = self.connection.getpeercert() or {}
         self.client_id = next((v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName"), "")
-        entry = {"method": self.command, "path": url.path, "request_id": self.h.get("x-request-id"),
+        entry = {"method": self.command, "path": url.path, "query": url.query,
+                 "request_id": self.h.get("x-request-id"),
                  "client_id": self.client_id, "psu_ip": self.h.get("psu-ip-address"), "endpoint": None,
                  "account": None, "page": None, "faults": []}
         status, answer, headers, drop = 500, None, {}, None
