@@ -1,1 +1,1 @@
-from . import bank_connection, psd2_authorisation
+from . import bank_connection, psd2_authorisation, sync_engine

@@ -319,11 +319,9 @@ class Psd2Provider(WebhookProtocol, Provider):
                                 retryable=False)
         return accounts[account]
 
-    def _spend_round(self):
-        """Count this run's unattended round (one per run: each account's transactions and balances
-        are one access each); refuse, with the time of the next slot, when the pace does not allow it."""
-        if self._round_counted:
-            return
+    def check_pace(self):
+        """Scheduled runs only (the engine's quota hook): refuse, with the time of the next slot, a run
+        that would spend the day's unattended calls faster than ``frequencyPerDay`` spreads them."""
         consent = self.state.consent
         now_local = self.context.bank_now()
         slot = budget.next_slot(consent.calls_used(now_local.date()), consent.frequency_per_day, now_local)
@@ -331,6 +329,18 @@ class Psd2Provider(WebhookProtocol, Provider):
             raise RetryAfter((slot - now_local).total_seconds(),
                              f"frequencyPerDay {consent.frequency_per_day}: the next unattended call is due at "
                              f"{slot:%Y-%m-%d %H:%M} bank time")
+
+    def _spend_round(self):
+        """Count this run's unattended round (one per run: each account's transactions and balances
+        are one access each at the bank); none is left today → come back at the bank's midnight."""
+        if self._round_counted:
+            return
+        consent = self.state.consent
+        now_local = self.context.bank_now()
+        if consent.calls_left(now_local.date()) == 0:
+            midnight = budget.day_start(now_local) + timedelta(days=1)
+            raise RetryAfter((midnight - now_local).total_seconds(),
+                             f"frequencyPerDay {consent.frequency_per_day}: today's unattended calls are spent")
         self.state.count_call(now_local.date())
         self._round_counted = True
 
