@@ -143,6 +143,17 @@ class TestIngestion(FinanceBridgeCase):
         with self.assertRaisesRegex(FormatError, "is not the account of journal"):
             self.ingest(stmt)
 
+    def test_notifications_only_when_the_company_asks(self):
+        """A debit/credit notification (``StatementDTO.notification``, whatever its format) is not a statement."""
+        stmt = self.statement(["4.00"]).__class__(account=self.iban, currency=self.currency, date=self.today,
+                                                  lines=self.statement(["4.00"]).lines, notification=True)
+        self.company.finance_notification_lines = False
+        skipped = self.ingest(stmt)
+        self.assertEqual(skipped.lines_created, 0)
+        self.assertIn("notification lines not imported", skipped.notes[0])
+        self.company.finance_notification_lines = True
+        self.assertEqual(self.ingest(stmt).lines_created, 1)
+
     def test_balances_upserted(self):
         def balance(amount):
             return BalanceDTO(account=self.iban, kind="available", position="closing", date=self.today,

@@ -23,6 +23,11 @@ class FinanceOutboxTestDocument(models.Model):
     content = fields.Json(help="The payload this document stands behind.")
     state = fields.Selection([("draft", "Draft"), ("released", "Released"), ("cancelled", "Cancelled")],
                              default="draft", required=True)
+    # What the outbox reported back (``_finance_outbox_sent`` / ``_finance_outbox_dead``).
+    outbox_outcome = fields.Selection([("sent", "Accepted by the bank"), ("dead", "Dead letter")], readonly=True)
+    bank_reference = fields.Char(readonly=True)
+    outcome_note = fields.Text(readonly=True)
+    refuse_outcome = fields.Boolean(help="Tests only: the outcome hooks raise, as a broken source would.")
 
     def _release(self):
         """Release and queue the document's message, keyed by its name (server code; returns the message)."""
@@ -44,3 +49,16 @@ class FinanceOutboxTestDocument(models.Model):
         if message.message_type != self.message_type:
             raise OutboxPermanentError(f"{self.name} does not send {message.message_type} messages")
         return self.content
+
+    def _finance_outbox_sent(self, message, result):
+        self.ensure_one()
+        if self.refuse_outcome:
+            raise UserError(f"{self.name} cannot record the outcome of {message.key}")
+        self.write({"outbox_outcome": "sent", "bank_reference": (result or {}).get("bank_reference"),
+                    "outcome_note": False})
+
+    def _finance_outbox_dead(self, message, reason):
+        self.ensure_one()
+        if self.refuse_outcome:
+            raise UserError(f"{self.name} cannot record the outcome of {message.key}")
+        self.write({"outbox_outcome": "dead", "outcome_note": reason})
