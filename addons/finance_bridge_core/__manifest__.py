@@ -12,7 +12,9 @@
         "security/finance_bridge_groups.xml",
         "security/ir.model.access.csv",
         "security/finance_bridge_rules.xml",
+        "security/rest_rules.xml",
         "data/ir_cron.xml",
+        "data/rest_cron.xml",
         "views/bank_connection_views.xml",
         "views/sync_run_views.xml",
         "views/bank_balance_views.xml",
@@ -29,6 +31,7 @@
         "views/webhook_connection_views.xml",
         "views/menus.xml",
         "views/evidence_retention_views.xml",
+        "views/http_exchange_views.xml",
     ],
     "demo": ["demo/finance_bridge_demo.xml", "demo/demo_users.xml"],
     "assets": {

@@ -252,3 +252,54 @@ class OAuth2Client:
                              status=response.status_code)
         return parse_token_response(data, self.clock(), previous)
 
+
+
+class OAuthProviderMixin:
+    """For providers whose connection is authorised by the account holder (authorization code + PKCE).
+
+    Declaring ``oauth_authorization_code = True`` (this mixin does) shows **Connect** on the
+    connection form. The core keeps state and verifier, runs the callback and stores the token
+    (JSON of ``OAuthToken``) in the secret named ``oauth_token_secret``, which the provider must list
+    in its ``secret_schema``. A provider implements ``oauth_config``; it may override
+    ``oauth_begin`` (e.g. create a consent first and add it to the URL) and ``oauth_session``
+    (mTLS). During a sync it calls ``oauth_access_token()``: refreshed before expiry and written back.
+    """
+
+    oauth_authorization_code = True
+    oauth_token_secret = "oauth_token"
+    oauth_refresh_skew = DEFAULT_REFRESH_SKEW
+
+    def oauth_config(self, redirect_uri=None):
+        """``OAuthClientConfig`` from the provider's settings and secrets."""
+        raise NotImplementedError
+
+    def oauth_session(self):
+        """The session token calls go through (override to mount the client certificate)."""
+        return self.context.http()
+
+    def oauth_client(self, redirect_uri=None):
+        return OAuth2Client(self.oauth_config(redirect_uri), self.oauth_session(), clock=self.context.clock)
+
+    def oauth_begin(self, redirect_uri, state, code_challenge):
+        """The URL to send the user's browser to."""
+        return authorization_url(self.oauth_config(redirect_uri), state, code_challenge)
+
+    def oauth_complete(self, code, code_verifier, redirect_uri):
+        """Exchange the callback's code; returns an ``OAuthToken`` (the core stores it)."""
+        return self.oauth_client(redirect_uri).exchange_code(code, code_verifier, redirect_uri)
+
+    def oauth_token(self):
+        raw = self.context.secrets(self.oauth_token_secret)
+        if not raw:
+            raise OAuthError("invalid_grant", "this connection holds no token yet: press Connect")
+        return OAuthToken.from_json(raw)
+
+    def oauth_access_token(self):
+        """A valid token, refreshed when it expires within ``oauth_refresh_skew`` (and stored again)."""
+        token, refreshed = self.oauth_client().ensure_fresh(self.oauth_token(), self.oauth_refresh_skew)
+        if refreshed:
+            writer = getattr(self.context, "oauth_token_writer", None)
+            if writer is None:
+                raise OAuthError("invalid_request", "the token was refreshed but cannot be stored (no writer)")
+            writer(token)
+        return token

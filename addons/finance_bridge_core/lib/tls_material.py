@@ -189,3 +189,41 @@ def mount_client_certificate(session, material, ca_pem=None, prefix="https://"):
     retries = getattr(current, "max_retries", 0)
     session.mount(prefix, ClientCertAdapter(context, max_retries=retries))
     return session
+
+
+@dataclass(frozen=True)
+class MaterialSecrets:
+    """Names of the secrets that hold one certificate: a PEM pair, or a PKCS#12 bundle (base64).
+
+    A provider declares e.g. ``tls_material = MaterialSecrets("tls_cert", "tls_key", "tls_p12",
+    "tls_passphrase")`` and ``signing_material = ...``; the core reads their expiry for the warning.
+    """
+    certificate: str | None = None
+    private_key: str | None = None
+    pkcs12: str | None = None
+    passphrase: str | None = None
+    label: str = "client certificate"
+
+    def names(self):
+        return tuple(n for n in (self.certificate, self.private_key, self.pkcs12, self.passphrase) if n)
+
+    def load(self, secret):
+        """``ClientMaterial`` from ``secret(name) -> str | None`` (None when nothing is set)."""
+        def get(name):
+            return secret(name) if name else None
+
+        cert, key, p12 = get(self.certificate), get(self.private_key), get(self.pkcs12)
+        passphrase = get(self.passphrase)
+        if not (p12 or cert or key):
+            return None
+        return load_material(cert, key, p12, passphrase, what=self.label)
+
+
+def provider_materials(provider_cls):
+    """The ``MaterialSecrets`` a provider class declares (``tls_material``, ``signing_material``)."""
+    found = []
+    for attr in ("tls_material", "signing_material"):
+        spec = getattr(provider_cls, attr, None)
+        if isinstance(spec, MaterialSecrets):
+            found.append(spec)
+    return tuple(found)

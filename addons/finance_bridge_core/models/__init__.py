@@ -35,3 +35,7 @@ from . import (
     webhook_inbox,
     webhook_refusal,
 )
+
+# isort: split
+# The REST toolkit extends connections, sync runs and outbox messages: loaded after them.
+from . import bank_connection_rest, http_exchange, oauth_state

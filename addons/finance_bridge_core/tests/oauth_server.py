@@ -23,6 +23,9 @@ class OAuthTestServer(LoopbackServer):
         self.token_requests = []
         self.refuse = False
         self.fail_next = None  # (status, body dict)
+        self.access = set()    # access tokens issued
+        self.api_status = None  # force the status of API calls (e.g. 503)
+        self.api_calls = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,7 +47,7 @@ class OAuthTestServer(LoopbackServer):
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query))
                 if parts.path != "/authorize":
-                    return self._send(404, {"error": "not_found"})
+                    return self._api(parts.path)
                 target = query.get("redirect_uri", "")
                 if server.refuse:
                     answer = {"error": "access_denied", "state": query.get("state", "")}
@@ -53,6 +56,16 @@ class OAuthTestServer(LoopbackServer):
                     server.codes[code] = (query.get("code_challenge"), target)
                     answer = {"code": code, "state": query.get("state", "")}
                 return self._send(302, None, {"Location": f"{target}?{urlencode(answer)}"})
+
+            def _api(self, path):
+                """A protected resource: Bearer token required; ``api_status`` forces a failure."""
+                server.api_calls.append(path)
+                if server.api_status:
+                    return self._send(server.api_status, {"tppMessages": [{"code": "INTERNAL_SERVER_ERROR"}]})
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if token not in server.access:
+                    return self._send(401, {"tppMessages": [{"code": "TOKEN_INVALID"}]})
+                return self._send(200, {"account": {"iban": "DE89370400440532013000"}, "transactions": []})
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -90,6 +103,7 @@ class OAuthTestServer(LoopbackServer):
     def _issue(self, scope, refresh=True):
         token = {"access_token": "at-" + secrets.token_urlsafe(24), "token_type": "Bearer",
                  "expires_in": self.expires_in, "scope": scope}
+        self.access.add(token["access_token"])
         if refresh:
             token["refresh_token"] = "rt-" + secrets.token_urlsafe(24)
             self.refresh[token["refresh_token"]] = scope
