@@ -32,4 +32,8 @@ from . import (
     test_tls_material,
     test_untrusted_json_folder,
     test_user_errors,
+    test_webhook,
+    test_webhook_concurrency,
+    test_webhook_protocol,
+    test_webhook_rpc,
 )
