@@ -115,8 +115,8 @@ class FinanceBankConnectionRest(models.Model):
             if capture.exchanges.get(conn.id):
                 self.env["finance.http.exchange"]._record(conn, capture.exchanges[conn.id])
 
-    def _make_provider(self, correlation_id=None):
-        provider = super()._make_provider(correlation_id)
+    def _make_provider(self, correlation_id=None, clock=None):
+        provider = super()._make_provider(correlation_id, clock=clock)
         context, conn = provider.context, self.sudo()
         base_http = context.http
         logger = context.logger
@@ -188,7 +188,7 @@ class FinanceBankConnectionRest(models.Model):
             self._breaker_store(new_state)
 
     @decides
-    def _run_sync(self, trigger="cron"):
+    def _run_sync(self, trigger="cron", clock=None):
         self.ensure_one()
         try:
             self._breaker_check()
@@ -200,7 +200,7 @@ class FinanceBankConnectionRest(models.Model):
             self.sudo().write({"next_run": exc.retry_at, "last_error": str(exc)})
             return run
         with self._rest_capture():
-            run = super()._run_sync(trigger)
+            run = super()._run_sync(trigger, clock=clock)
         self._breaker_report(run.state == "done")
         return run
 
