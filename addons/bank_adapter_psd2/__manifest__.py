@@ -9,8 +9,6 @@
     "website": "https://github.com/finance-bridge/finance_bridge",
     "depends": ["finance_bridge_core", "bank_adapter_iso20022"],
     "data": [
-        "security/ir.model.access.csv",
-        "data/ir_cron.xml",
         "views/bank_connection_views.xml",
     ],
     "installable": True,

@@ -1,1 +1,1 @@
-from . import bank_connection, psd2_authorisation, sync_engine
+from . import bank_connection, sync_engine

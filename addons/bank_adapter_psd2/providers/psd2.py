@@ -2,38 +2,35 @@
 
 Statements (transactions with pagination, pending apart, look-back cursor), balances, payment
 initiation (bulk pain.001 or single SEPA credit transfers) with the outbox key as X-Request-ID,
-payment status polling, webhooks in, and the consent lifecycle the connection's buttons call
-(`start_consent` / `finish_consent` / `consent_status` / `end_consent`).
+payment status polling, webhooks in, and the consent lifecycle: the core's **Connect** calls
+``oauth_begin`` (which asks the bank for the consent first) and ``oauth_complete``; the addon's
+buttons call ``consent_status`` / ``end_consent``.
 
-Transport: mutual TLS with the client certificate held as secrets (in-memory SSL context), every
-request signed (Digest + Signature over ``digest x-request-id date``), OAuth2 tokens refreshed
-before expiry and written back through ``context.state``; a per-connection circuit breaker; every
-call has a timeout and is never retried inside a call: the engine or the outbox retries from the
-same cursor / with the same key.
+Everything generic comes from the core's REST toolkit: mutual TLS from the certificate secrets
+(in-memory SSL context), request signing (Digest + Signature over ``digest x-request-id date``),
+OAuth2 with PKCE and refresh written back by the core, exchanges stored masked as evidence, the
+per-connection circuit breaker. Every call has a timeout and is never retried inside a call: the
+engine or the outbox retries from the same cursor / with the same key.
 """
 import json
 import uuid
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.backends import default_backend
 
 from odoo.addons.bank_adapter_iso20022.lib.bank_profiles import PROFILES, BankProfile
 from odoo.addons.bank_adapter_iso20022.lib.pain001_writer import write_pain001
-from odoo.addons.finance_bridge_core.lib.circuit_breaker import BreakerState, CircuitBreaker
 from odoo.addons.finance_bridge_core.lib.dto import FetchResult, StatementDTO, StatusResult, SubmissionResult
 from odoo.addons.finance_bridge_core.lib.errors import ConfigurationError, ProviderError, RetryAfter
 from odoo.addons.finance_bridge_core.lib.oauth2 import (
-    OAuth2Client,
     OAuthClientConfig,
+    OAuthProviderMixin,
     OAuthToken,
     authorization_url,
     new_pkce,
 )
-from odoo.addons.finance_bridge_core.lib.provider_context import make_http_session
 from odoo.addons.finance_bridge_core.lib.provider_protocols import Capability
 from odoo.addons.finance_bridge_core.lib.provider_registry import (
     ConfigField,
@@ -42,7 +39,7 @@ from odoo.addons.finance_bridge_core.lib.provider_registry import (
     register_provider,
 )
 from odoo.addons.finance_bridge_core.lib.request_signing import SigningAuth
-from odoo.addons.finance_bridge_core.lib.tls_material import load_material, mount_client_certificate
+from odoo.addons.finance_bridge_core.lib.tls_material import MaterialSecrets, mount_client_certificate
 from odoo.addons.finance_bridge_core.lib.webhook_protocol import WebhookEvent, WebhookProtocol
 
 from ..lib import budget, errors, payments, xs2a
@@ -54,12 +51,8 @@ CONSENT_STATUS = {"received": "received", "valid": "valid", "rejected": "rejecte
 POLL_BACKOFF = (60, 120, 300, 900, 1800, 3600)   # seconds between status polls of one payment
 
 
-def _pem(value):
-    return value.encode() if isinstance(value, str) else value
-
-
 @register_provider
-class Psd2Provider(WebhookProtocol, Provider):
+class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
     key = "psd2_berlin_group"
     label = "PSD2 bank (Berlin Group NextGenPSD2)"
     capabilities = frozenset({Capability.STATEMENTS, Capability.BALANCES, Capability.PAYMENTS, Capability.STATUS,
@@ -69,9 +62,6 @@ class Psd2Provider(WebhookProtocol, Provider):
                     help="The bank's XS2A host, e.g. https://api.bank.example (the /v1 paths are added)."),
         ConfigField("client_id", "TPP client id", required=True, binding=True,
                     help="Your client id at the bank (usually the organisation id of your eIDAS certificate)."),
-        ConfigField("redirect_uri", "Redirect URI", "url", binding=False,
-                    help="Where the bank sends the browser back after the consent (this database's "
-                         "/finance_bridge/psd2/callback). Empty: computed from web.base.url."),
         ConfigField("bank_ca_pem", "Bank CA certificate (PEM)", binding=True,
                     help="The CA that issued the bank's TLS certificate, when it is not a public one."),
         ConfigField("frequency_per_day", "Unattended calls per day", "int", default=4,
@@ -83,8 +73,6 @@ class Psd2Provider(WebhookProtocol, Provider):
         ConfigField("payment_mode", "Payments sent as", "selection", default="bulk", choices=("bulk", "single"),
                     help="bulk: one pain.001 per batch; single: one SEPA credit transfer per payment."),
         ConfigField("timeout_seconds", "Read timeout (s)", "int", default=30),
-        ConfigField("breaker_threshold", "Failures before the circuit opens", "int", default=5),
-        ConfigField("breaker_minutes", "Circuit cool-down (minutes)", "int", default=15),
     )
     secret_schema = (
         SecretField("tls_certificate", "Client certificate (QWAC, PEM)",
@@ -94,16 +82,21 @@ class Psd2Provider(WebhookProtocol, Provider):
         SecretField("seal_certificate", "Signing certificate (QSealC, PEM)", required=True),
         SecretField("seal_key", "Signing key (PEM)", required=True),
         SecretField("key_passphrase", "Key passphrase"),
-        SecretField("oauth_token", "Account access token", managed=True),
+        SecretField("oauth_token", "Account access token", managed=True,
+                    help="Stored by Connect, refreshed before it expires."),
         SecretField("pis_token", "Payment initiation token", managed=True),
     )
+    tls_material = MaterialSecrets("tls_certificate", "tls_key", "tls_pkcs12", "key_passphrase",
+                                   "client certificate (QWAC)")
+    signing_material = MaterialSecrets("seal_certificate", "seal_key", None, "key_passphrase",
+                                       "signing certificate (QSealC)")
 
     # ------------------------------------------------------------------ plumbing
     def __init__(self, context):
         super().__init__(context)
         self._http = None
         self._round_counted = False
-        self._accounts = None
+        self._token = None
 
     @property
     def state(self):
@@ -116,14 +109,16 @@ class Psd2Provider(WebhookProtocol, Provider):
         return value or None
 
     def _session(self):
+        """The core's session (timeouts, exchange evidence) with mutual TLS and request signing; no
+        retry inside a call (the engine / outbox retry with the same cursor / request id)."""
         if self._http is not None:
             return self._http
-        passphrase = self._secret("key_passphrase")
-        tls = load_material(cert_pem=self._secret("tls_certificate"), key_pem=self._secret("tls_key"),
-                            pkcs12_data=self._secret("tls_pkcs12"), passphrase=passphrase)
-        seal = load_material(cert_pem=self._secret("seal_certificate"), key_pem=self._secret("seal_key"),
-                             passphrase=passphrase, what="signing certificate")
-        session = make_http_session(timeout=(5.0, float(self.config["timeout_seconds"])), retries=0)
+        tls = self.tls_material.load(self._secret)
+        seal = self.signing_material.load(self._secret)
+        if tls is None or seal is None:
+            raise ConfigurationError("set the client certificate (QWAC) and the signing certificate (QSealC) "
+                                     "with their keys")
+        session = self.context.http(timeout=(5.0, float(self.config["timeout_seconds"])), retries=0)
         session.trust_env = False   # a CA bundle from the environment must not replace the bank's CA
         mount_client_certificate(session, tls, ca_pem=self.config.get("bank_ca_pem") or None)
         session.auth = SigningAuth(seal.private_key, seal.certificate)
@@ -131,59 +126,40 @@ class Psd2Provider(WebhookProtocol, Provider):
         self._http = session
         return session
 
-    def certificate_expiry(self):
-        """``{secret name: not-valid-after (aware UTC)}`` of the certificates held (for the warnings)."""
-        out = {}
-        for name in ("tls_certificate", "seal_certificate"):
-            pem = self._secret(name)
-            if pem:
-                cert = x509.load_pem_x509_certificate(_pem(pem), default_backend())
-                out[name] = cert.not_valid_after.replace(tzinfo=timezone.utc)
-        return out
-
     def _url(self, path):
         return urljoin(self.config["api_url"].rstrip("/") + "/", path.lstrip("/"))
 
     def _metadata(self):
-        answer = self._send("GET", "/.well-known/oauth-authorization-server", what="the bank's OAuth metadata")
-        return answer
+        return self._send("GET", "/.well-known/oauth-authorization-server", what="the bank's OAuth metadata")
 
-    def _oauth(self, redirect_uri=None):
+    # ------------------------------------------------------------------ OAuth (the core's Connect)
+    def oauth_session(self):
+        return self._session()
+
+    def oauth_config(self, redirect_uri=None):
         data = self.state.get("oauth_endpoints")
         if not data:
             meta = self._metadata()
             data = {"authorization_url": meta["authorization_endpoint"], "token_url": meta["token_endpoint"]}
             self.state.put("oauth_endpoints", data)
-        config = OAuthClientConfig(token_url=data["token_url"], authorization_url=data["authorization_url"],
-                                   client_id=self.config["client_id"], auth_method="none",
-                                   redirect_uri=redirect_uri or self.config.get("redirect_uri") or None)
-        return OAuth2Client(config, self._session(), clock=self.context.now,
-                            timeout=(5.0, float(self.config["timeout_seconds"])))
+        return OAuthClientConfig(token_url=data["token_url"], authorization_url=data["authorization_url"],
+                                 client_id=self.config["client_id"], auth_method="none", redirect_uri=redirect_uri)
 
-    # ------------------------------------------------------------------ circuit breaker
-    def _breaker(self):
-        return CircuitBreaker(threshold=max(1, int(self.config["breaker_threshold"])),
-                              cool_down=timedelta(minutes=max(1, int(self.config["breaker_minutes"]))))
+    def oauth_begin(self, redirect_uri, state, code_challenge):
+        """Connect: ask the bank for an AIS consent first, then authorise it (scope ``AIS:<consentId>``)."""
+        consent_id = self.start_consent(redirect_uri)
+        return authorization_url(self.oauth_config(redirect_uri), state, code_challenge, scope=f"AIS:{consent_id}")
 
-    def _breaker_state(self):
-        data = self.state.get("breaker") or {}
-        opened = data.get("opened_at")
-        return BreakerState(state=data.get("state", "closed"), failures=int(data.get("failures", 0)),
-                            opened_at=datetime.fromisoformat(opened) if opened else None)
-
-    def _put_breaker(self, new):
-        old = self._breaker_state()
-        if new != old:
-            self.state.put("breaker", None if new == BreakerState() else {
-                "state": new.state, "failures": new.failures,
-                "opened_at": new.opened_at.isoformat() if new.opened_at else None})
+    def oauth_complete(self, code, code_verifier, redirect_uri):
+        """The callback: the token (stored by the core), and the consent read back from the bank."""
+        token = super().oauth_complete(code, code_verifier, redirect_uri)
+        self.consent_status()
+        return token
 
     # ------------------------------------------------------------------ one HTTP exchange
     def _send(self, method, path, *, body=None, headers=None, what=None, token=None, consent=True,
               request_id=None, psu_present=False):
         """One call to the bank; JSON answer, or the classified exception. Never retried here."""
-        breaker = self._breaker()
-        self._put_breaker(breaker.check(self._breaker_state(), self.context.now()))
         out = {"X-Request-ID": request_id or str(uuid.uuid4())}
         if consent and self.state.consent.reference and path.startswith("/v1/accounts"):
             out["Consent-ID"] = self.state.consent.reference
@@ -195,19 +171,13 @@ class Psd2Provider(WebhookProtocol, Provider):
             response = self._session().request(method, self._url(path), data=body, headers=out,
                                                allow_redirects=False)
         except requests.Timeout:
-            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
             raise ProviderError(f"{what}: no answer within the timeout", retryable=True) from None
         except requests.RequestException as exc:
-            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
             raise ProviderError(f"{what}: cannot reach the bank ({type(exc).__name__})", retryable=True) from None
         try:
             document = response.json() if response.content else {}
         except ValueError:
             document = {}
-        if response.status_code >= 500:
-            self._put_breaker(breaker.on_failure(self._breaker_state(), self.context.now()))
-        else:
-            self._put_breaker(breaker.on_success(self._breaker_state()))
         if response.status_code >= 400:
             raise errors.classify(response.status_code, document, response.headers.get("Retry-After"),
                                   what=what, retry_after_error=RetryAfter)
@@ -229,34 +199,32 @@ class Psd2Provider(WebhookProtocol, Provider):
             raise
 
     def _ais_token(self, force=False):
-        raw = self._secret("oauth_token")
-        if not raw or not self.state.consent.reference:
+        """The consent's access token, refreshed before expiry; the core stores a refreshed one after
+        the run (``oauth_token_writer``), this run keeps it in memory."""
+        if not self.state.consent.reference:
             raise errors.ConsentProblem("CONSENT_UNKNOWN", "no consent yet: press Connect on the connection "
                                                            "and approve the access at the bank")
-        token = OAuthToken.from_json(raw)
-        if force:
-            token = self._oauth().refresh(token)
-            refreshed = True
-        else:
-            token, refreshed = self._oauth().ensure_fresh(token)
-        if refreshed:
-            self.state.store_secret("oauth_token", token.to_json())
-        return token
+        if self._token is None and not force:
+            self._token = self.oauth_access_token()
+        elif force or self._token.expires_within(self.context.now(), self.oauth_refresh_skew):
+            self._token = self.oauth_client().refresh(self._token or self.oauth_token())
+            self.context.oauth_token_writer(self._token)
+        return self._token
 
     def _pis_token(self):
         raw = self._secret("pis_token")
         token = OAuthToken.from_json(raw) if raw else None
         if token is None or token.expires_within(self.context.now()):
-            token = self._oauth().client_credentials()
+            token = self.oauth_client().client_credentials()
             self.state.store_secret("pis_token", token.to_json())
         return token
 
     # ------------------------------------------------------------------ consent lifecycle
-    def start_consent(self, ibans, redirect_uri, state_value):
-        """Ask the bank for an AIS consent; returns ``(authorisation URL, PKCE verifier)``.
-
-        The connection keeps the verifier and the state until the callback (``finish_consent``).
-        """
+    def start_consent(self, redirect_uri):
+        """Ask the bank for an AIS consent on the connection's accounts (``config["accounts"]``); its id."""
+        ibans = list(self.config.get("accounts") or ())
+        if not ibans:
+            raise ConfigurationError("the connection serves no bank account with an IBAN yet")
         today = self.context.bank_today()
         refs = [{"iban": iban} for iban in ibans]
         frequency = max(1, int(self.config["frequency_per_day"]))
@@ -273,15 +241,7 @@ class Psd2Provider(WebhookProtocol, Provider):
                                                                                    "received"),
                                   valid_until=None, frequency_per_day=frequency)
         self.state.put("accounts", None)
-        verifier, challenge = new_pkce()
-        url = authorization_url(self._oauth(redirect_uri).config, state_value, challenge, scope=f"AIS:{consent_id}")
-        return url, verifier
-
-    def finish_consent(self, code, verifier, redirect_uri):
-        """The bank's callback: exchange the code (PKCE), store the token, read the consent back."""
-        token = self._oauth(redirect_uri).exchange_code(code, verifier, redirect_uri)
-        self.state.store_secret("oauth_token", token.to_json())
-        return self.consent_status()
+        return consent_id
 
     def consent_status(self):
         """Read the consent from the bank and write it to the connection; returns the core status."""
@@ -301,7 +261,6 @@ class Psd2Provider(WebhookProtocol, Provider):
         if reference:
             self._send("DELETE", f"/v1/consents/{reference}", what="consent deletion", consent=False)
         self.state.update_consent(status="terminated")
-        self.state.store_secret("oauth_token", None)
 
     def test_connection(self):
         meta = self._metadata()
@@ -425,7 +384,7 @@ class Psd2Provider(WebhookProtocol, Provider):
     def payment_authorisation_url(self, payment_id, redirect_uri, state_value):
         """The bank page where the releaser authorises a payment (SCA); the code is not needed back."""
         _verifier, challenge = new_pkce()
-        return authorization_url(self._oauth(redirect_uri).config, state_value, challenge, scope=f"PIS:{payment_id}")
+        return authorization_url(self.oauth_config(redirect_uri), state_value, challenge, scope=f"PIS:{payment_id}")
 
     # ------------------------------------------------------------------ STATUS
     def fetch_status_events(self, cursor):

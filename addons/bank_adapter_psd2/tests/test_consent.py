@@ -2,6 +2,8 @@
 expiry mid-sync, renewal, revocation, token refresh, and the callback's own checks."""
 import datetime
 
+from odoo.addons.finance_bridge_core.models.oauth_state import OAuthStateRefused
+
 from .psd2_case import Psd2Case
 
 
@@ -17,37 +19,36 @@ class TestConsent(Psd2Case):
         self.assertEqual(conn.consent_expires_on, today + datetime.timedelta(days=91))  # validUntil + 1: first invalid day
         token = conn.secret_ids.filtered(lambda s: s.key == "oauth_token")
         self.assertTrue(token.is_set and token.managed)
-        self.assertTrue(conn.psd2_certificate_expires_on)
-        events = self.env["finance.audit.event"].search([("res_id", "=", conn.id),
-                                                         ("event_type", "like", "psd2.%")]).mapped("event_type")
-        self.assertIn("psd2.consent_requested", events)
-        self.assertIn("psd2.consent_callback", events)
+        self.assertTrue(conn.certificate_expires_on)  # the core reads the declared certificates
+        events = self.env["finance.audit.event"].search([("res_id", "=", conn.id)]).mapped("event_type")
+        self.assertIn("oauth.connected", events)
+        self.assertIn("provider.consent", events)
+        self.assertTrue(self.env["finance.http.exchange"].search([("connection_id", "=", conn.id)]))
 
     def test_refused_at_the_bank(self):
-        action = self.connection.action_psd2_connect()
+        action = self.connection.action_oauth_connect()
         back = self.psu_decides(action["url"], "refuse")
-        conn, message = self.env["finance.bank.connection"]._psd2_callback(back["state"], error=back["error"])
-        self.assertEqual(conn, self.connection)
-        self.assertIn("did not grant", message)
+        with self.assertRaisesRegex(OAuthStateRefused, "access_denied"):
+            self.env["finance.bank.connection"]._oauth_callback(back["state"], error=back["error"])
+        self.connection.action_psd2_refresh_consent()
         self.assertEqual(self.connection.consent_state, "rejected")
+        self.assertFalse(self.connection.secret_ids.filtered(lambda s: s.key == "oauth_token").is_set)
 
     def test_callback_state_is_single_use_and_bound_to_the_user(self):
-        action = self.connection.action_psd2_connect()
+        action = self.connection.action_oauth_connect()
         back = self.psu_decides(action["url"])
         other = self.env["res.users"].create({
             "name": "Other admin", "login": "psd2_other_admin",
             "group_ids": [(6, 0, [self.env.ref("finance_bridge_core.group_connection_admin").id,
                                   self.env.ref("base.group_user").id])]})
-        conn, message = self.env["finance.bank.connection"].with_user(other)._psd2_callback(back["state"],
-                                                                                             code=back["code"])
-        self.assertFalse(conn)
-        self.assertIn("unknown or expired", message)
-        conn, _message = self.env["finance.bank.connection"]._psd2_callback(back["state"], code=back["code"])
-        self.assertEqual(conn.consent_state, "valid")
-        again, message = self.env["finance.bank.connection"]._psd2_callback(back["state"], code=back["code"])
-        self.assertFalse(again)
-        forged, _m = self.env["finance.bank.connection"]._psd2_callback("forged-state", code="x")
-        self.assertFalse(forged)
+        Connections = self.env["finance.bank.connection"]
+        with self.assertRaisesRegex(OAuthStateRefused, "another user"):
+            Connections.with_user(other)._oauth_callback(back["state"], code=back["code"])
+        with self.assertRaises(OAuthStateRefused):  # consumed by the refused attempt: single use
+            Connections._oauth_callback(back["state"], code=back["code"])
+        with self.assertRaisesRegex(OAuthStateRefused, "unknown"):
+            Connections._oauth_callback("forged-state", code="x")
+        self.assertNotEqual(self.connection.consent_state, "valid")
 
     def test_token_refreshed_before_expiry_and_written_back(self):
         self.connect()
@@ -79,8 +80,7 @@ class TestConsent(Psd2Case):
         self.assertEqual(self.connection.consent_state, "expired")
         self.assertEqual(self.connection.state, "expired")
         self.assertFalse(self.lines())  # the failed run stored nothing; its cursor did not move
-        self.connection.action_psd2_renew_consent  # noqa: B018 - the button exists
-        self.connect()
+        self.connect()  # Renew consent: the same Connect, a new consent
         self.assertEqual(self.connection.state, "active")
         run = self.sync()
         self.assertEqual(run.state, "done", run.error)
@@ -101,4 +101,4 @@ class TestConsent(Psd2Case):
         self.connection.action_psd2_end_consent()
         self.assertEqual(self.bank.consents[self.connection.consent_reference].status, "terminatedByTpp")
         self.assertEqual(self.connection.consent_state, "terminated")
-        self.assertFalse(self.connection.secret_ids.filtered(lambda s: s.key == "oauth_token").is_set)
+        self.assertEqual(self.connection.state, "expired")  # no sync until Connect again

@@ -9,7 +9,7 @@ from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.tests.outbox_sources import queue_message
 
 from ..lib.payments import request_id_for
-from .psd2_case import IBAN, REDIRECT, Psd2Case
+from .psd2_case import IBAN, Psd2Case
 
 
 def batch(msg_id, creditors=("DE02120300000000202051", "DE02500105170137075030")):
@@ -94,7 +94,7 @@ class TestPayments(Psd2Case):
         payment_id = message.result["bank_reference"]
         self.poll(1)
         self.assertEqual(self.statuses(msg_id="PAY-4"), [])  # still RCVD: nothing new
-        url = self.provider().payment_authorisation_url(payment_id, REDIRECT, "state-x")
+        url = self.provider().payment_authorisation_url(payment_id, self.redirect, "state-x")
         self.psu_decides(url)
         self.poll(3, start=3600)
         self.assertEqual(self.statuses(msg_id="PAY-4"), ["ACTC", "ACSP", "ACSC"])

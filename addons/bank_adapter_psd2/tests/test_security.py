@@ -20,7 +20,7 @@ class TestTransportSecurity(Psd2Case):
         stranger = foreign_ca().issue_tpp(self.sim.tpp.client_id)
         self.set_secrets(tls_certificate=stranger.tls_cert_pem, tls_key=stranger.tls_key_pem)
         with self.assertRaisesRegex(UserError, "cannot reach the bank"):
-            self.connection.action_psd2_connect()
+            self.connection.action_oauth_connect()
         self.assertTrue(self._wait_handshake_refused())
         self.assertFalse(self.bank.consents)
 
@@ -28,7 +28,7 @@ class TestTransportSecurity(Psd2Case):
         other = self.bank.ca.issue_tpp("tpp-someone-else")
         self.set_secrets(seal_certificate=other.seal_cert_pem, seal_key=other.seal_key_pem)
         with self.assertRaisesRegex(UserError, "CERTIFICATE_INVALID"):
-            self.connection.action_psd2_connect()
+            self.connection.action_oauth_connect()
         refused = self.bank.request_log("consents")[-1]
         self.assertEqual(refused["status"], 401)
         self.assertFalse(self.bank.consents)
@@ -47,7 +47,7 @@ class TestTransportSecurity(Psd2Case):
         other = self.bank.ca.issue_tpp("tpp-someone-else")
         self.set_secrets(seal_key=other.seal_key_pem)
         with self.assertRaisesRegex(UserError, "signing certificate"):
-            self.connection.action_psd2_connect()
+            self.connection.action_oauth_connect()
         self.assertFalse(self.bank.request_log("consents"))
 
     def test_tokens_never_in_errors_or_audit(self):

@@ -114,10 +114,12 @@ class TestFailures(Psd2Case):
         self.assertEqual(blocked.state, "failed")
         self.assertIn("circuit breaker open", blocked.error)
         self.assertEqual(len(self.bank.request_log("transactions")), calls)  # no call reached the bank
-        self.bank.advance_clock(seconds=16 * 60)
-        probe = self.sync(ahead=16 * 60)
+        self.assertEqual(self.connection.breaker_state, "open")
+        # the cool-down (15 min) has passed: one probe goes through, and closes the circuit
+        self.connection.breaker_opened_at = self.connection.breaker_opened_at - datetime.timedelta(minutes=16)
+        probe = self.sync()
         self.assertEqual((probe.state, probe.lines_created), ("done", 1), probe.error)
-        self.assertFalse((self.connection.provider_data or {}).get("breaker"))
+        self.assertEqual(self.connection.breaker_state, "closed")
 
     def test_frequency_per_day_paced_by_the_scheduler(self):
         self.set_settings(frequency_per_day=4)
