@@ -7,15 +7,15 @@ import requests
 
 from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin
 from odoo.tests import common as odoo_test_common
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import HttpCase, TransactionCase
 
 from .sim import running_bank
 
 IBAN = "DE89370400440532013000"
 
 
-class Psd2Case(LoopbackHttpMixin, TransactionCase):
-    """``self.bank`` (the simulator's admin API), ``self.connection`` (active, PSD2, one journal)."""
+class Psd2Mixin:
+    """``self.bank`` (the simulator's admin API), ``self.connection`` (PSD2, one journal)."""
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
@@ -103,3 +103,11 @@ class Psd2Case(LoopbackHttpMixin, TransactionCase):
 
     def line_keys(self):
         return sorted(self.lines().mapped("finance_import_key"))
+
+
+class Psd2Case(Psd2Mixin, LoopbackHttpMixin, TransactionCase):
+    pass
+
+
+class Psd2HttpCase(Psd2Mixin, LoopbackHttpMixin, HttpCase):
+    """The same against the Odoo test server (the simulator calls us: webhooks)."""

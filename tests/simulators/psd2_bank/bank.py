@@ -316,8 +316,8 @@ class PSD2Bank:
                     self._set_payment_status(pay, pay.plan.pop(0))
             return pay.status
 
-    def configure_webhook(self, url, secret):
-        self.webhooks.configure(url, secret)
+    def configure_webhook(self, url, secret, headers=None):
+        self.webhooks.configure(url, secret, headers)
 
     # ------------------------------------------------------------------ request log
     def record(self, **entry):

@@ -29,14 +29,16 @@ class WebhookSender:
         self.timeout = timeout
         self.url = None
         self.secret = None
+        self.headers = {}
         self.deliveries = []
         self.events = {}
         self._queue = queue.Queue()
         self._lock = threading.Lock()
         self._thread = None
 
-    def configure(self, url, secret):
-        self.url, self.secret = url, secret
+    def configure(self, url, secret, headers=None):
+        """``headers``: sent with every delivery besides ours (a gateway's routing header, a test cookie)."""
+        self.url, self.secret, self.headers = url, secret, dict(headers or {})
         if url and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="psd2-sim-webhooks", daemon=True)
             self._thread.start()
@@ -56,22 +58,25 @@ class WebhookSender:
         `secret`, `signature` or `body` to send stale, wrongly signed or tampered deliveries."""
         raw = body if body is not None else json.dumps(event, separators=(",", ":")).encode()
         stamp = int(time.time()) if timestamp is None else int(timestamp)
-        headers = {"Content-Type": "application/json", "X-Webhook-Id": event["id"],
-                   "X-Webhook-Timestamp": str(stamp)}
+        headers = dict(self.headers, **{"Content-Type": "application/json", "X-Webhook-Id": event["id"],
+                                        "X-Webhook-Timestamp": str(stamp)})
         if signature is not False:
             headers["X-Webhook-Signature"] = signature or sign(secret or self.secret or "", stamp, raw)
         request = urllib.request.Request(url or self.url, data=raw, headers=headers, method="POST")
         started = time.monotonic()
+        answer_text = ""
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 status = answer.status
+                answer_text = answer.read(300).decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             status = exc.code
-        except (urllib.error.URLError, OSError):
-            status = 0
+            answer_text = exc.read(300).decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError) as exc:
+            status, answer_text = 0, str(exc)
         with self._lock:
             self.deliveries.append({"id": event["id"], "type": event["type"], "status": status,
-                                    "ms": round((time.monotonic() - started) * 1000, 2)})
+                                    "ms": round((time.monotonic() - started) * 1000, 2), "answer": answer_text})
         return status
 
     def redeliver(self, event_id):
