@@ -4,12 +4,11 @@ stale and replayed deliveries are refused and counted; "transactions available" 
 import json
 import time
 
-from odoo.tests.common import tagged
-
 from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.models.bank_connection_webhook import SECRET_CURRENT
 from odoo.addons.finance_bridge_core.tests.outbox_sources import queue_message
 from odoo.addons.finance_bridge_core.tests.webhook_case import no_commit_progress
+from odoo.tests.common import tagged
 
 from .psd2_case import IBAN, Psd2HttpCase
 from .sim import sign_webhook
