@@ -102,6 +102,8 @@ BENCH_BIG_LINES ?= 100000
 BENCH_EXTRA_LINES ?= $(BENCH_LINES)
 BENCH_POSITION_LINES ?= 1000000
 BENCH_PAYMENTS ?= 2000
+BENCH_PSD2_TRANSACTIONS ?= 20000
+BENCH_PSD2_PAGES ?= 200
 BENCH_WEBHOOKS ?= 1000
 
 # A throw-away database with every addon, for the commands below: $(call with_db,<command using $$TEST_DB>)
@@ -131,7 +133,8 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_treasury.py -d "$$TEST_DB" --lines $(BENCH_POSITION_LINES) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB" && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_payments.py -d "$$TEST_DB" --payments $(BENCH_PAYMENTS) && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_webhooks.py -d "$$TEST_DB" -c $(TEST_CONF) --deliveries $(BENCH_WEBHOOKS); } \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_webhooks.py -d "$$TEST_DB" -c $(TEST_CONF) --deliveries $(BENCH_WEBHOOKS) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_psd2.py -d "$$TEST_DB" -c $(TEST_CONF) --transactions $(BENCH_PSD2_TRANSACTIONS) --pages $(BENCH_PSD2_PAGES); } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 	@echo "statement import on a database with $(EXTRA_MODULES):"
 	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \
