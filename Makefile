@@ -19,6 +19,11 @@ EXTRA_TEMPLATE_DB ?= fb_template_extra_$(ODOO_VERSION)
 WRITER_TESTS := addons/finance_bridge_core/tests/test_statement_line_writer.py \
   addons/finance_bridge_core/tests/test_adversarial_bulk_writer.py
 TEST_CONF := $(CURDIR)/.odoo-test.conf
+# `make run` starts the simulated PSD2 bank (tests/simulators/psd2_bank) beside Odoo; its CA and TPP
+# certificates stay in this folder across restarts.
+PSD2_SIM_DIR ?= $(CURDIR)/.local/psd2_sim
+PSD2_SIM_API_PORT ?= 8469
+PSD2_SIM_PSU_PORT ?= 8470
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
 .PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
@@ -26,6 +31,7 @@ MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
+	@echo "               (and the simulated PSD2 bank: API https://127.0.0.1:$(PSD2_SIM_API_PORT), SCA pages :$(PSD2_SIM_PSU_PORT))"
 	@echo "make test    - throw-away database, install all addons, run every test (pytest-odoo)"
 	@echo "make adversarial - only the adversarial tests, one summary line per attack class"
 	@echo "make lint    - ruff over addons/ and tests/"
@@ -49,8 +55,14 @@ run: check-odoo check-pg $(MASTER_KEY_FILE)
 	@export FINANCE_BRIDGE_MASTER_KEY="$${FINANCE_BRIDGE_MASTER_KEY:-$$(cat $(MASTER_KEY_FILE))}"; \
 	export FINANCE_BRIDGE_FOLDER_ROOTS="$${FINANCE_BRIDGE_FOLDER_ROOTS:-$$($(PYTHON) -c 'from odoo.tools import config; print(config["data_dir"])')/finance_bridge_demo}"; \
 	if psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then MODE="-u $(RUN_ADDONS)"; else MODE="-i $(RUN_ADDONS) --with-demo"; fi; \
+	rm -f "$(PSD2_SIM_DIR)/sim.json"; \
+	PYTHONPATH=$(CURDIR)/tests $(PYTHON) -m simulators.psd2_bank --state-dir "$(PSD2_SIM_DIR)" --demo \
+	  --api-port $(PSD2_SIM_API_PORT) --psu-port $(PSD2_SIM_PSU_PORT) & SIM_PID=$$!; \
+	trap 'kill $$SIM_PID 2>/dev/null' EXIT; \
+	for i in $$(seq 150); do [ -f "$(PSD2_SIM_DIR)/sim.json" ] && break; sleep 0.2; done; \
+	export FINANCE_BRIDGE_PSD2_SIM="$(PSD2_SIM_DIR)/sim.json"; \
 	echo "serving $(DB) on http://127.0.0.1:$(HTTP_PORT) (login admin / admin; folder roots: $$FINANCE_BRIDGE_FOLDER_ROOTS)"; \
-	exec $(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
+	$(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
 	  --http-interface=127.0.0.1 --http-port=$(HTTP_PORT) --max-cron-threads=1 --workers=0
 
 # A template with `account` installed is built once per Odoo version (about 30 s) and

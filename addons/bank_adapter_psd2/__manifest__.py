@@ -11,5 +11,6 @@
     "data": [
         "views/bank_connection_views.xml",
     ],
+    "demo": ["demo/psd2_demo.xml"],
     "installable": True,
 }

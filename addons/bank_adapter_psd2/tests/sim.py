@@ -8,6 +8,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[3] / "tests"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from simulators.psd2_bank import foreign_ca, running_bank, sign_webhook  # noqa: E402
+from simulators.psd2_bank import foreign_ca, running_bank, sign_webhook, spawned_bank  # noqa: E402
 
-__all__ = ["foreign_ca", "running_bank", "sign_webhook"]
+__all__ = ["foreign_ca", "running_bank", "sign_webhook", "spawned_bank"]

@@ -1,7 +1,10 @@
-"""Demo data of `make run`'s simulator: two EUR accounts with a month of transactions and a pending one."""
+"""Demo data of `make run`'s simulator: two EUR accounts with three weeks of transactions and a pending one.
+
+The IBANs are those of the PSD2 demo journals of ``bank_adapter_psd2`` (its demo data).
+"""
 import datetime
 
-DEMO_ACCOUNTS = (("DE02120300000000202051", "Operating account"), ("DE02500105170137075030", "Payroll account"))
+DEMO_ACCOUNTS = (("DE07370400440000777001", "Operating account"), ("DE77370400440000777002", "Payroll account"))
 
 
 def seed_demo(bank):

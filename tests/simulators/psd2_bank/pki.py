@@ -69,6 +69,30 @@ class TestCA:
         self.ca_pem = _pem_cert(self.cert)
         self._cache = {}
 
+    @classmethod
+    def load_or_create(cls, folder):
+        """The CA kept in ``folder`` (ca.pem, ca_key.pem), created there the first time: a simulator
+        restarted with the same folder keeps trusting the TPP certificates it issued before."""
+        import os
+        import pathlib
+        folder = pathlib.Path(folder)
+        cert_path, key_path = folder / "ca.pem", folder / "ca_key.pem"
+        if cert_path.exists() and key_path.exists():
+            ca = cls.__new__(cls)
+            ca._lock = threading.Lock()
+            ca.key = serialization.load_pem_private_key(key_path.read_bytes(), None, default_backend())
+            ca.cert = x509.load_pem_x509_certificate(cert_path.read_bytes(), default_backend())
+            ca.ca_pem = _pem_cert(ca.cert)
+            ca._cache = {}
+            return ca
+        ca = cls()
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_pem_key(ca.key))
+        cert_path.write_bytes(ca.ca_pem)
+        return ca
+
     def _issue(self, common_name, *, server=False, org_id=None, days=365, not_after=None, usage="tls"):
         key = _key()
         now = datetime.datetime.utcnow()

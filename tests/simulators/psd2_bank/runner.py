@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 from .bank import PSD2Bank
-from .pki import default_ca
+from .pki import TestCA, TppIdentity
 from .server import ApiHandler, PlainServer, PsuHandler, TlsServer
 
 SIM_ROOT = pathlib.Path(__file__).resolve().parents[2]  # the repository's tests/ folder
@@ -151,9 +151,14 @@ def spawned_bank(state_dir, seed=0, demo=False, timeout=60.0):
 
 def serve_forever(state_dir, seed=0, api_port=0, psu_port=0, demo=False, client_id="tpp-finance-bridge"):
     """The subprocess's body: start, write the TPP material and sim.json, serve until terminated."""
-    bank = PSD2Bank(seed=seed, ca=default_ca())
+    bank = PSD2Bank(seed=seed, ca=TestCA.load_or_create(state_dir))
     server = BankServer(bank, api_port, psu_port).start()
-    tpp = bank.ca.issue_tpp(client_id)
+    folder = pathlib.Path(state_dir)
+    names = ("tpp_tls_cert", "tpp_tls_key", "tpp_seal_cert", "tpp_seal_key")
+    if all((folder / f"{name}.pem").exists() for name in names):   # a restart: the same TPP identity
+        tpp = TppIdentity(client_id, *((folder / f"{name}.pem").read_bytes() for name in names), bank.ca.ca_pem)
+    else:
+        tpp = bank.ca.issue_tpp(client_id)
     files = write_material(state_dir, tpp, bank.ca.ca_pem)
     if demo:
         from .demo import seed_demo
