@@ -8,7 +8,9 @@
     "author": "finance_bridge",
     "website": "https://github.com/finance-bridge/finance_bridge",
     "depends": ["finance_bridge_core", "bank_adapter_iso20022"],
+    "external_dependencies": {"python": ["cryptography", "requests"]},
     "data": [
+        "security/ir.model.access.csv",
         "views/bank_connection_views.xml",
     ],
     "demo": ["demo/psd2_demo.xml"],

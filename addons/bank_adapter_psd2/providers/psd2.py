@@ -86,6 +86,7 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
                     help="Stored by Connect, refreshed before it expires."),
         SecretField("pis_token", "Payment initiation token", managed=True),
     )
+    uses_bank_profile = True   # the pain.001 dialect of the bulk payments: the connection's bank profile
     tls_material = MaterialSecrets("tls_certificate", "tls_key", "tls_pkcs12", "key_passphrase",
                                    "client certificate (QWAC)")
     signing_material = MaterialSecrets("seal_certificate", "seal_key", None, "key_passphrase",
