@@ -146,7 +146,8 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB" && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_payments.py -d "$$TEST_DB" --payments $(BENCH_PAYMENTS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_webhooks.py -d "$$TEST_DB" -c $(TEST_CONF) --deliveries $(BENCH_WEBHOOKS) && \
-	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_psd2.py -d "$$TEST_DB" -c $(TEST_CONF) --transactions $(BENCH_PSD2_TRANSACTIONS) --pages $(BENCH_PSD2_PAGES); } \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_psd2.py -d "$$TEST_DB" -c $(TEST_CONF) --transactions $(BENCH_PSD2_TRANSACTIONS) --pages $(BENCH_PSD2_PAGES) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_rest_toolkit.py -d "$$TEST_DB"; } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 	@echo "statement import on a database with $(EXTRA_MODULES):"
 	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .masking import mask_text
 
 BODY_CAP = 16 * 1024
+PARSE_LIMIT = 256 * 1024
 MASK = "[masked]"
 # Header and field names whose value is a credential or a signature: never stored.
 SENSITIVE_NAMES = frozenset({
@@ -29,6 +30,10 @@ SENSITIVE_NAMES = frozenset({
 JSON_PLAIN_NAMES = frozenset({"code", "state"})
 TEXT_TYPES = ("json", "xml", "text/", "x-www-form-urlencoded")
 QUERY_IN_TEXT_RE = re.compile(r"\?[^\s)'\"]+")
+# "access_token": "…" / access_token=… in text that is not parsed (too large, not JSON, XML attributes)
+SENSITIVE_PAIR_RE = re.compile(
+    r"""((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|passphrase|assertion)"""
+    r"""["']?\s*[:=]\s*["']?)[^"'&\s,}<]*""", re.IGNORECASE)
 SENSITIVE_PARTS = ("token", "secret", "password", "signature", "cookie", "authorization", "apikey", "api-key")
 
 
@@ -62,16 +67,31 @@ def _mask_json(value, secrets):
     return value
 
 
-def mask_body(body, content_type="", secrets=(), cap=BODY_CAP):
-    """Masked text of a request or response body, cut at ``cap`` characters (``(text, size)``)."""
+def _mask_plain(text, secrets):
+    """Free text (and JSON too large or broken to parse): credentials by key name, then IBANs and digits."""
+    text = SENSITIVE_PAIR_RE.sub(lambda m: m.group(1) + MASK, text)
+    return mask_text(text, secrets)
+
+
+def mask_body(body, content_type="", secrets=(), cap=BODY_CAP, size=None):
+    """Masked text of a request or response body, cut at ``cap`` characters: ``(text, size)``.
+
+    Bodies above ``PARSE_LIMIT`` are not parsed (bounded time and memory): their head is masked
+    as text. ``size`` is the real size when only a part of the body is given.
+    """
     if not body:
-        return "", 0
+        return "", size or 0
     raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
-    size = len(raw)
-    text = raw.decode("utf-8", "replace")
+    size = size or len(raw)
     kind = (content_type or "").lower()
+    if kind and not any(part in kind for part in TEXT_TYPES):
+        return f"[{size} bytes of {kind} not stored]", size
+    truncated = len(raw) > PARSE_LIMIT or size > len(raw)
+    if len(raw) > PARSE_LIMIT:
+        raw = raw[:cap * 2]
+    text = raw.decode("utf-8", "replace")
     masked = None
-    if "json" in kind or text[:1] in ("{", "["):
+    if len(text) < PARSE_LIMIT and ("json" in kind or text[:1] in ("{", "[")):
         try:
             masked = json.dumps(_mask_json(json.loads(text), secrets), ensure_ascii=False, sort_keys=True)
         except ValueError:
@@ -81,14 +101,14 @@ def mask_body(body, content_type="", secrets=(), cap=BODY_CAP):
                  for k, v in parse_qsl(text, keep_blank_values=True)]
         masked = urlencode(pairs, safe="[]•")
     if masked is None:
-        if kind and not any(part in kind for part in TEXT_TYPES):
-            return f"[{size} bytes of {kind} not stored]", size
-        masked = mask_text(text, secrets)
+        masked = _mask_plain(text, secrets)
     for secret in secrets:
         if secret and len(secret) >= 4:
             masked = masked.replace(secret, "[secret]")
     if len(masked) > cap:
-        masked = masked[:cap] + f"\n… [cut: {len(masked) - cap} more characters]"
+        masked, truncated = masked[:cap], True
+    if truncated:
+        masked += f"\n… [cut: {size} bytes in all]"
     return masked, size
 
 
@@ -116,11 +136,19 @@ def _host(url):
     return urlsplit(url or "").hostname or ""
 
 
-def exchange_from_response(response, correlation_id="", secrets=(), cap=BODY_CAP, now=None):
-    """An ``HttpExchange`` of a completed request/response pair (the final one after redirects)."""
+def exchange_from_response(response, correlation_id="", secrets=(), cap=BODY_CAP, now=None, read_body=True):
+    """An ``HttpExchange`` of a completed request/response pair (the final one after redirects).
+
+    ``read_body=False`` for a streamed download: its body is the caller's to read, chunk by chunk.
+    """
     request = response.request
-    req_body, req_size = mask_body(request.body, request.headers.get("Content-Type", ""), secrets, cap)
-    resp_body, resp_size = mask_body(response.content, response.headers.get("Content-Type", ""), secrets, cap)
+    body = request.body if isinstance(request.body, (bytes, str)) or request.body is None else b"[stream]"
+    req_body, req_size = mask_body(body, request.headers.get("Content-Type", ""), secrets, cap)
+    if read_body:
+        resp_body, resp_size = mask_body(response.content, response.headers.get("Content-Type", ""), secrets, cap)
+    else:
+        resp_size = int(response.headers.get("Content-Length") or 0)
+        resp_body = "[streamed body not stored]"
     elapsed = int(response.elapsed.total_seconds() * 1000) if response.elapsed else 0
     return HttpExchange(
         method=request.method or "", url=mask_url(request.url, secrets), host=_host(request.url),

@@ -62,7 +62,9 @@ class TimeoutSession(requests.Session):
             raise
 
     def _record_response(self, response, *args, **kwargs):
-        self.exchange_recorder(exchange_from_response(response, self.correlation_id, self._secrets()))
+        # requests runs response hooks before it reads the body; a streamed body stays unread
+        self.exchange_recorder(exchange_from_response(response, self.correlation_id, self._secrets(),
+                                                      read_body=not kwargs.get("stream")))
         return response
 
     def _secrets(self):

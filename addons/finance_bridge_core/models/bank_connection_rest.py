@@ -14,6 +14,8 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+import requests
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -23,6 +25,7 @@ from ..lib.decision_guard import decides
 from ..lib.errors import FinanceBridgeError
 from ..lib.oauth2 import new_pkce, new_state
 from ..lib.tls_material import provider_materials
+from ..lib.user_errors import describe_error
 from .bank_connection import ADMIN_GROUP
 from .button_access import check_button, user_error
 from .oauth_state import OAuthStateRefused
@@ -223,7 +226,7 @@ class FinanceBankConnectionRest(models.Model):
             with conn._rest_capture():
                 provider = conn._make_provider()
                 url = provider.oauth_begin(self._oauth_redirect_uri(), state, challenge)
-        except FinanceBridgeError as exc:
+        except (FinanceBridgeError, OSError, requests.RequestException) as exc:
             raise user_error(exc, _("%s cannot be connected", self.name)) from None
         self.env["finance.oauth.state"]._issue(self, state, verifier)
         self.env["finance.audit.event"]._log("oauth.connect", self, summary=f"{self.name}: authorisation started",
@@ -252,9 +255,10 @@ class FinanceBankConnectionRest(models.Model):
         except OAuthStateRefused as exc:
             self._oauth_refused(exc.reason, exc.connection or connection)
             raise
-        except FinanceBridgeError as exc:
-            self._oauth_refused(str(exc), connection)
-            raise OAuthStateRefused(str(exc), connection) from None
+        except (FinanceBridgeError, OSError, requests.RequestException) as exc:
+            reason = describe_error(exc)
+            self._oauth_refused(reason, connection)
+            raise OAuthStateRefused(reason, connection) from None
         return connection, _("%s is connected to the bank.", connection.name)
 
     @api.model

@@ -3,7 +3,7 @@
 A row binds a state (stored as its SHA-256 only) to the connection and the user who pressed
 Connect, expires after ``STATE_TTL`` and is consumed once: the callback is refused for an unknown,
 expired or replayed state and for any other user. The verifier is sealed with the master key and
-bound to the row, read by server code only.
+bound to the row, in a column the ORM does not map (server code only).
 """
 import hashlib
 from datetime import timedelta
@@ -39,15 +39,13 @@ class FinanceOAuthState(models.Model):
     user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade")
     expires_at = fields.Datetime(required=True, readonly=True)
     used_at = fields.Datetime(readonly=True)
-    verifier_sealed = fields.Char(readonly=True, prefetch=False)
 
     _state_digest_unique = models.Constraint("UNIQUE (state_digest)", "An OAuth state is issued once.")
 
-    @api.model
-    def _has_field_access(self, field, operation):
-        if field.name == "verifier_sealed":  # read and written with SQL by the methods below only
-            return False
-        return super()._has_field_access(field, operation)
+    def init(self):
+        # The sealed verifier is a column the ORM does not know: no read, search, export or RPC reaches it;
+        # only the methods below read and write it, with SQL.
+        self.env.cr.execute("ALTER TABLE finance_oauth_state ADD COLUMN IF NOT EXISTS verifier_sealed varchar")
 
     @api.model
     def _aad(self, digest, connection_id, user_id):

@@ -169,8 +169,10 @@ class TestOAuthConnect(LoopbackHttpMixin, RpcAttackCase):
                     "expires_at": "2099-01-01 00:00:00"}]))
                 self.assertRefused(self.call_kw(login, "finance.oauth.state", "write",
                                                 [state.ids, {"used_at": False, "user_id": 2}]))
-                self.assertRefused(self.call_kw(login, "finance.oauth.state", "read", [state.ids,
-                                                                                        ["verifier_sealed"]]))
+                self.assertFalse(self.call_kw(login, "finance.oauth.state", "read",
+                                              [state.ids, ["verifier_sealed"]]).ok)
+                fields_seen = self.call_kw(login, "finance.oauth.state", "fields_get", [])
+                self.assertNotIn("verifier_sealed", fields_seen.result or {})
                 self.assertRefused(self.call_kw(login, "finance.bank.connection", "_oauth_callback",
                                                 ["anything", "code"]))
                 self.assertRefused(self.call_kw(login, "finance.bank.connection", "_oauth_store_token",

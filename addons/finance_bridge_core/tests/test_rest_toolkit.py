@@ -305,9 +305,35 @@ class TestExchangeMasking(unittest.TestCase):
         self.assertIn("grant_type=authorization_code", form)
         self.assertIn("not stored", mask_body(b"\x00\x01", "application/octet-stream")[0])
         cut, size = mask_body("x" * 100, "text/plain", cap=10)
-        self.assertTrue(cut.startswith("x" * 10) and "cut: 90" in cut)
+        self.assertTrue(cut.startswith("x" * 10 + "\n") and "cut: 100 bytes" in cut)
         self.assertEqual(size, 100)
         self.assertNotIn("hunter22", mask_body("pw hunter22", "text/plain", secrets=("hunter22",))[0])
+
+    def test_large_and_broken_bodies_are_masked_without_parsing(self):
+        big = json.dumps({"access_token": "at-big-secret", "rows": ["DE89370400440532013000"] * 20000})
+        self.assertGreater(len(big), 256 * 1024)
+        masked, size = mask_body(big, "application/json")
+        self.assertEqual(size, len(big))
+        self.assertNotIn("at-big-secret", masked)
+        self.assertNotIn("0532013000", masked)
+        self.assertIn("bytes in all", masked)
+        self.assertLessEqual(len(masked), 16 * 1024 + 40)
+        broken, _ = mask_body('{"refresh_token": "rt-1234", "x": ', "application/json")
+        self.assertNotIn("rt-1234", broken)
+        xml, _ = mask_body("<a password='p4ss'/> client_secret=s3c", "application/xml")
+        self.assertNotIn("p4ss", xml)
+        self.assertNotIn("s3c", xml)
+
+    def test_streamed_download_is_not_read_by_the_log(self):
+        recorded = []
+        with ScriptedServer() as srv:
+            srv.responses = [(200, {"Content-Type": "application/octet-stream"}, b"x" * 5000, 0)]
+            session = make_http_session(retries=0, recorder=recorded.append)
+            with session.get(srv.url + "/file", stream=True) as answer:
+                self.assertFalse(answer._content_consumed, "the log did not read the stream")
+                self.assertEqual(sum(len(c) for c in answer.iter_content(1024)), 5000)
+        self.assertEqual(recorded[0].response_body, "[streamed body not stored]")
+        self.assertEqual(recorded[0].response_size, 5000)
 
     def test_session_records_answers_and_failures_masked(self):
         recorded = []
