@@ -4,6 +4,8 @@ Set-up (not timed): a bank journal and a webhook-capable connection (``test_webh
 test-only addon) with a signing secret, committed; then an Odoo server for this database is started
 as its own process (multi-threaded, on a free loopback port, no cron threads). Timed:
 
+0. warm-up: ``--serial`` deliveries from one client, whose latency is the service time without
+   queueing (printed apart, applied like the others);
 1. delivery: ``--clients`` threads POST ``--deliveries`` signed status events to the connection's
    webhook URL over HTTP (``--redeliveries`` of them are a second delivery of an event already sent,
    as a bank does after a lost answer: they must be refused as replays); the latency of every answer
@@ -81,11 +83,11 @@ def start_server(args, port, logfile):
     raise SystemExit("the Odoo server did not answer within 120 s")
 
 
-def deliver(url, deliveries, clients, redeliveries, scheme):
+def deliver(url, deliveries, clients, redeliveries, scheme, prefix="bench"):
     """POST every delivery from ``clients`` threads; returns [(event id, status, seconds)]."""
     unique = deliveries - redeliveries
-    plan = [f"bench-{n:05d}" for n in range(unique)]
-    plan += [f"bench-{n:05d}" for n in range(0, unique, max(1, unique // max(1, redeliveries)))][:redeliveries]
+    plan = [f"{prefix}-{n:05d}" for n in range(unique)]
+    plan += [f"{prefix}-{n:05d}" for n in range(0, unique, max(1, unique // max(1, redeliveries)))][:redeliveries]
     results, lock, cursor = [], threading.Lock(), iter(range(len(plan)))
 
     def client():
@@ -126,6 +128,7 @@ def main():
     parser.add_argument("--redeliveries", type=int, default=50)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--serial", type=int, default=50, help="deliveries from one client first (warm-up)")
     args = parser.parse_args()
 
     import odoo
@@ -150,6 +153,12 @@ def main():
         print(f"server: pid {server.pid} on 127.0.0.1:{port} (threaded, --workers=0); "
               f"{args.deliveries} deliveries ({args.redeliveries} redeliveries) from {args.clients} clients")
 
+        # One client first: the service time of a delivery without queueing (also warms the server).
+        serial = deliver(url, args.serial, 1, 0, DEFAULT_SCHEME, prefix="serial")
+        serial_ms = [elapsed * 1000 for _event, _status, elapsed in serial]
+        if serial_ms:
+            print(f"one client: {len(serial)} deliveries, latency p50 {percentile(serial_ms, 0.5):.1f} ms, "
+                  f"p99 {percentile(serial_ms, 0.99):.1f} ms (service time without queueing; not in the checks)")
         started = time.perf_counter()
         results = deliver(url, args.deliveries, args.clients, args.redeliveries, DEFAULT_SCHEME)
         wall = time.perf_counter() - started
@@ -199,7 +208,8 @@ def main():
         print(f"apply: {applied} event(s) applied by {args.workers} workers in {drain:.2f} s "
               f"({applied / drain if drain else 0:.0f}/s); {status_events} payment status events; "
               f"{refused_replays} redeliveries refused as replays")
-        print(f"check: {len(accepted)} accepted, {len(rows)} in the inbox; lost {lost}; "
+        in_inbox = sum(1 for event in rows if event.startswith("bench-"))
+        print(f"check: {len(accepted)} accepted, {in_inbox} in the inbox; lost {lost}; "
               f"duplicated {duplicated} (inbox rows, applications, status events)")
         print(f"bench webhook_p99_ms={p99:.0f} lost={lost} duplicated={duplicated}")
         failed = lost or duplicated or any(status == 0 or status >= 500 for status in by_status)

@@ -126,18 +126,30 @@ class FinanceBankConnectionWebhook(models.Model):
         return self.sudo().secret_ids.filtered(lambda s: s.key == key)[:1]
 
     def _webhook_signing_secrets(self, now=None):
-        """Secrets a delivery may be signed with: the current one, then the previous during its grace."""
+        """Secrets a delivery may be signed with: the current one, then the previous during its grace.
+
+        On every delivery, so read in one query and opened with one box (the vault's own checks:
+        fingerprint of the master key, associated data bound to the connection's settings).
+        """
         self.ensure_one()
-        vault = self.env["finance.secret.vault"].sudo()
         now = now or fields.Datetime.now()
+        keys = [SECRET_CURRENT]
+        if self.webhook_previous_until and self.webhook_previous_until > now:
+            keys.append(SECRET_PREVIOUS)
+        self.env["finance.bank.secret"].flush_model(["connection_id", "key"])
+        self.env.cr.execute("SELECT id, key, ciphertext FROM finance_bank_secret WHERE connection_id = %s "
+                            "AND key IN %s AND ciphertext IS NOT NULL", (self.id, tuple(keys)))
+        sealed = {key: (secret_id, token) for secret_id, key, token in self.env.cr.fetchall()}
+        if not sealed:
+            return []
+        vault = self.env["finance.secret.vault"].sudo()
+        box = vault._box()
+        rows = self.env["finance.bank.secret"].sudo()
         found = []
-        for key in (SECRET_CURRENT, SECRET_PREVIOUS):
-            row = self._webhook_secret_row(key)
-            if not row or not row.is_set:
-                continue
-            if key == SECRET_PREVIOUS and not (self.webhook_previous_until and self.webhook_previous_until > now):
-                continue
-            found.append(vault._open(row))
+        for key in keys:
+            if key in sealed:
+                secret_id, token = sealed[key]
+                found.append(box.open(token, vault._aad(rows.browse(secret_id))))
         return [value for value in found if value]
 
     def _webhook_store_secret(self, key, value):

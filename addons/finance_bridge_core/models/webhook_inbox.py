@@ -102,7 +102,11 @@ class FinanceWebhookInbox(models.Model):
         try:
             if not token or len(token) > 128:
                 raise WebhookRefused("unknown_token")
-            connection = connection.sudo().search([("webhook_token", "=", token)], limit=1)
+            connection.flush_model(["webhook_token", "active"])
+            self.env.cr.execute("SELECT id FROM finance_bank_connection WHERE webhook_token = %s AND active",
+                                (token,))
+            row = self.env.cr.fetchone()
+            connection = connection.sudo().browse(row[0] if row else [])
             protocol = connection._webhook_protocol() if connection else None
             if not protocol:
                 connection = self.env["finance.bank.connection"]

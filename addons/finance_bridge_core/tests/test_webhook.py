@@ -3,9 +3,12 @@ import hashlib
 import json
 import time
 
+from odoo.addons.finance_bridge_outbox_test.providers.webhook_folder import WebhookFolderProvider
 from odoo.tests.common import HttpCase, tagged
 
-from ..lib.webhook_verify import DEFAULT_SCHEME
+from ..lib.provider_registry import registry
+from ..lib.webhook_protocol import WebhookEvent
+from ..lib.webhook_verify import DEFAULT_SCHEME, SignatureScheme
 from ..models.bank_connection_webhook import SECRET_CURRENT, SECRET_PREVIOUS
 from .webhook_case import (
     SECRET,
@@ -232,3 +235,50 @@ class TestWebhookHttp(HttpCase):
         self.Inbox._apply_due(no_commit_progress)
         events = self.Inbox.search([("event_id", "in", ("evt-o1", "evt-o2"))], order="event_id")
         self.assertEqual(events.mapped("state"), ["ignored", "applied"])
+
+
+class BankShapedProvider(WebhookFolderProvider):
+    """A bank with its own headers, SHA-512, a 1 KiB limit and its own payload: only those are overridden."""
+
+    key = "test_webhook_bank_shaped"
+    webhook_scheme = SignatureScheme(signature_header="X-Bank-Signature", timestamp_header="X-Bank-Time",
+                                     algorithm="sha512", prefix="", max_body_bytes=1024)
+
+    @classmethod
+    def parse_webhook(cls, headers, body):
+        document = json.loads(body)
+        return [WebhookEvent(event_id=document["notificationId"], kind="status",
+                             payload={"status": document["transactionStatus"],
+                                      "end_to_end_id": document["paymentId"]})]
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookProviderOverrides(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        registry.register(BankShapedProvider)
+        cls.addClassCleanup(registry.unregister, BankShapedProvider.key)
+        cls.conn, _journal, _iban, folder = webhook_connection(cls.env, "bank", 64_000_000 + int(time.time()) % 100_000)
+        cls.addClassCleanup(remove_folder, folder)
+        cls.conn.provider = BankShapedProvider.key
+        cls.conn._webhook_store_secret(SECRET_CURRENT, SECRET)
+
+    def post(self, body, headers):
+        return self.url_open(f"/finance_bridge/webhook/{self.conn.webhook_token}", data=body, headers=headers,
+                             method="POST")
+
+    def test_bank_scheme_and_payload(self):
+        scheme = BankShapedProvider.webhook_scheme
+        body = json.dumps({"notificationId": "n-1", "paymentId": "E2E-BANK-1", "transactionStatus": "ACSP"}).encode()
+        stamp = str(int(time.time()))
+        headers = {"X-Bank-Time": stamp, "X-Bank-Signature": scheme.sign(SECRET, stamp, body)}
+        self.assertEqual(self.post(body, headers).status_code, 200)
+        self.assertEqual(self.post(body, signed_headers(body)).json(), {"error": "unsigned"},
+                         "the default headers mean nothing to this bank")
+        big = body + b" " * 1024
+        self.assertEqual(self.post(big, {"X-Bank-Time": stamp, "X-Bank-Signature": scheme.sign(SECRET, stamp, big)})
+                         .status_code, 413)
+        self.env["finance.webhook.inbox"]._apply_due(no_commit_progress)
+        status = self.env["finance.status.event"].search([("end_to_end_id", "=", "E2E-BANK-1")])
+        self.assertEqual((status.status, status.connection_id), ("ACSP", self.conn))

@@ -6,7 +6,7 @@ from odoo.addons.finance_bridge_outbox_test.providers.webhook_folder import Webh
 
 from ..lib.provider_registry import registry
 from .committed_case import CommittedCase
-from .webhook_case import remove_folder, signed_headers, status_body, webhook_connection
+from .webhook_case import remove_folder, signed_headers, status_body, sync_body, webhook_connection
 
 APPLIED = []
 APPLIED_LOCK = threading.Lock()
@@ -42,6 +42,13 @@ class TestWebhookWorkers(CommittedCase):
             self.conn_id = conn.id
         self.addCleanup(remove_folder, folder)
         self.addCleanup(self.park, [self.conn_id], [])
+        self.addCleanup(self._drop_status_events)
+
+    def _drop_status_events(self):
+        """The applied events became unmatched payment status events (no payment has these ids): committed,
+        they would stay in the company's exceptions backlog for the tests that follow."""
+        with self.transaction() as env:
+            env.cr.execute("DELETE FROM finance_status_event WHERE end_to_end_id LIKE %s", (f"E2E-{self.tag}-%",))
 
     def _deliver(self, count):
         with self.transaction() as env:
@@ -90,6 +97,33 @@ class TestWebhookWorkers(CommittedCase):
             cr_b.rollback()
         with self.transaction() as env:   # leave nothing queued behind
             env["finance.webhook.inbox"]._apply_due(lambda processed=0, remaining=None: 60)
+
+    def test_sync_request_waits_while_another_worker_syncs_the_connection(self):
+        with self.transaction() as env:
+            conn = env["finance.bank.connection"].browse(self.conn_id)
+            iban = conn.account_ids.account_number
+            body = sync_body(f"{self.tag}-sync", iban)
+            status, _answer = env["finance.webhook.inbox"]._receive(
+                conn.webhook_token, {k.lower(): v for k, v in signed_headers(body, secret="whsec-concurrency").items()},
+                len(body), lambda limit: body)
+            self.assertEqual(status, 200)
+        with self.registry.cursor() as holder:   # a sync worker holds the connection
+            holder.execute("SELECT id FROM finance_bank_connection WHERE id = %s FOR UPDATE", (self.conn_id,))
+            with self.transaction() as env:
+                env["finance.webhook.inbox"]._apply_due(lambda processed=0, remaining=None: 60)
+            holder.rollback()
+        with self.transaction() as env:
+            event = env["finance.webhook.inbox"].search([("event_id", "=", f"{self.tag}-sync")])
+            self.assertEqual((event.state, event.attempts, event.sync_run_id.id), ("queued", 0, False))
+            self.assertGreater(event.next_attempt, event.received_at, "postponed, not failed")
+            self.assertFalse(env["finance.bank.connection"].browse(self.conn_id).sync_run_ids)
+            event.sudo().write({"next_attempt": event.received_at})
+        with self.transaction() as env:
+            env["finance.webhook.inbox"]._apply_due(lambda processed=0, remaining=None: 60)
+        with self.transaction() as env:
+            event = env["finance.webhook.inbox"].search([("event_id", "=", f"{self.tag}-sync")])
+            self.assertEqual((event.state, event.attempts), ("applied", 1), event.error)
+            self.assertEqual(event.sync_run_id.lines_created, 2)
 
     def test_concurrent_replays_store_one_event(self):
         with self.transaction() as env:

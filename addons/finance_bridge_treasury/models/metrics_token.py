@@ -150,11 +150,28 @@ class FinanceTreasuryMetricsConfig(models.Model):
             ({"company": company_label[p.company_id.id], "horizon_days": str(h),
               "currency": p.company_currency_id.name}, p[f"position_{h}_company"])
             for p in positions for h in (0, 7, 30, 90)]))
+        fams += self._webhook_families(env, company_label)
         alerts = env["finance.treasury.alert"]._read_group([("state", "=", "open")], ["company_id", "severity"],
                                                            ["__count"])
         fams.append(("finance_bridge_alerts_open", "gauge", "Open alerts", [
             ({"company": company_label[c.id], "severity": sev}, n) for c, sev, n in alerts]))
         return fams
+
+    @api.model
+    def _webhook_families(self, env, company_label):
+        """Webhooks in (core): refused deliveries per connection and reason, inbox events per state."""
+        names = {c.id: (c.company_id.id, c.name) for c in env["finance.bank.connection"].with_context(
+            active_test=False).search([])}
+        refused = []
+        for conn_id, reasons in env["finance.webhook.refusal"]._counts().items():
+            company_id, name = names.get(conn_id, (None, "(unknown token)"))
+            refused += [({"company": company_label.get(company_id, ""), "connection": name, "reason": reason}, n)
+                        for reason, n in sorted(reasons.items())]
+        inbox = env["finance.webhook.inbox"]._read_group([], ["connection_id", "state"], ["__count"])
+        return [("finance_bridge_webhook_refused_total", "counter", "Webhook deliveries refused, by reason", refused),
+                ("finance_bridge_webhook_events", "gauge", "Webhook events in the inbox, by state", [
+                    ({"company": company_label[c.company_id.id], "connection": c.name, "state": state}, n)
+                    for c, state, n in inbox])]
 
     @api.model
     def _render(self):

@@ -81,3 +81,22 @@ class TestMetricsEndpoint(HttpCase):
                                                               ("horizon_days", str(horizon)),
                                                               ("currency", company.currency_id.name)}))
             self.assertAlmostEqual(values[key], position[f"position_{horizon}_company"], places=2)
+
+    def test_webhook_refusals_and_inbox_are_exported(self):
+        conn = self.env["finance.bank.connection"].create({"name": "Metrics webhook", "provider": "json_folder"})
+        refusals = self.env["finance.webhook.refusal"].sudo()
+        for reason in ("unsigned", "unsigned", "stale"):
+            refusals._append(reason, 401, conn, "127.0.0.1")
+        refusals._append("unknown_token", 404)
+        self.enable()
+        values = parse(self.get(TOKEN).text)
+        company = self.env.company.name
+        name = "finance_bridge_webhook_refused_total"
+        self.assertEqual(values[(name, frozenset({("company", company), ("connection", conn.name),
+                                                  ("reason", "unsigned")}))], 2)
+        self.assertEqual(values[(name, frozenset({("company", company), ("connection", conn.name),
+                                                  ("reason", "stale")}))], 1)
+        unknown = [v for (metric, labels), v in values.items()
+                   if metric == name and ("reason", "unknown_token") in labels]
+        self.assertEqual(len(unknown), 1)
+        self.assertGreaterEqual(unknown[0], 1)
