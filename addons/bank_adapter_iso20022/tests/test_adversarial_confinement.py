@@ -80,7 +80,7 @@ class TestFolderChannelPlantedLinks(ChannelCase):
 
     def refused_ack(self):
         """Run the post-commit acknowledgements; the refused move is logged, never made."""
-        with self.assertLogs("odoo.addons.finance_bridge_core.models.statement_ingestion", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.finance_bridge_core.models.sync_engine", "WARNING") as logs:
             self.commit_hooks()
         return "\n".join(logs.output)
 

@@ -4,14 +4,37 @@ import os
 import shutil
 import tempfile
 
+from odoo.addons.finance_bridge_core.lib.dto import SubmissionResult
+from odoo.addons.finance_bridge_core.lib.provider_registry import Capability, Provider, registry
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests.common import new_test_user
 
-from ..lib.bank_profiles import PROFILES
+from ..lib.bank_profiles import PROFILES, BankProfile
 from .test_channels import ChannelCase, batch
 
 
+class ProfiledApiBank(Provider):
+    """A provider of another addon that follows bank profiles: it says so, no list of keys to edit."""
+
+    key = "test_profiled_api_bank"
+    label = "Profiled API bank (tests)"
+    capabilities = frozenset({Capability.PAYMENTS})
+    uses_bank_profile = True
+
+    def submit_payment_batch(self, batch, idempotency_key):
+        return SubmissionResult(accepted=True, bank_reference=self.config["bank_profile"].code)
+
+
 class TestBankProfiles(ChannelCase):
+    def test_provider_declares_it_uses_a_bank_profile(self):
+        registry.register(ProfiledApiBank)
+        self.addCleanup(registry.unregister, ProfiledApiBank.key)
+        conn = self.env["finance.bank.connection"].create({"name": "profiled", "provider": ProfiledApiBank.key})
+        self.assertTrue(conn.uses_bank_profile)
+        self.assertIsInstance(conn._config()["bank_profile"], BankProfile)
+        plain = self.env["finance.bank.connection"].create({"name": "plain", "provider": "json_folder"})
+        self.assertFalse(plain.uses_bank_profile)
+
     def tmp_dir(self):
         path = tempfile.mkdtemp(prefix="fb_profile_")
         self.addCleanup(shutil.rmtree, path, True)

@@ -269,16 +269,26 @@ class SubmissionResult:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """What one ``fetch_statements`` call returns for one account."""
+    """What one ``fetch_statements`` call returns for one account.
+
+    ``pending``: transactions the bank reports as not booked yet (``StatementLineDTO``s), or None when
+    this page says nothing about them. The pending lines of all pages of a run replace the account's
+    previous pending set; they are shown apart and never booked.
+    """
 
     statements: tuple[StatementDTO, ...] = ()
     balances: tuple[BalanceDTO, ...] = ()
     next_cursor: str | None = None
     has_more: bool = False
+    pending: tuple[StatementLineDTO, ...] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "statements", tuple(self.statements))
         object.__setattr__(self, "balances", tuple(self.balances))
+        if self.pending is not None:
+            object.__setattr__(self, "pending", tuple(self.pending))
+            _require(all(isinstance(line, StatementLineDTO) for line in self.pending),
+                     "pending must be StatementLineDTO")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 COUNTERS = ("statements_created", "lines_created", "lines_skipped", "balances_recorded", "continuity_gaps",
-            "status_events")
+            "status_events", "pending_lines")
 
 
 @dataclass
@@ -19,6 +19,7 @@ class SyncProgress:
     balances_recorded: int = 0
     continuity_gaps: int = 0
     status_events: int = 0
+    pending_lines: int = 0
     notes: list = field(default_factory=list)
     statement_ids: list = field(default_factory=list)
     # told ``counters`` (dict) after each chunk, page or file; ``live`` counts of a statement in progress

@@ -12,6 +12,7 @@ from . import (
     bank_connection_setting,
     bank_connection_state,
     bank_connection_webhook,
+    bank_pending_line,
     bank_secret,
     demo_setup,
     file_import,

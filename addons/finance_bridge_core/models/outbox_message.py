@@ -326,5 +326,9 @@ def submit_payment_batch(message):
                 raise RetryAfter(seconds, result.message or "the bank asked to retry later")
             raise ProviderError(result.message or "bank asked to retry", retryable=True)
         raise OutboxPermanentError(result.message or "refused by the bank")
+    # What else the bank answered (status, an SCA redirect link…), JSON-native, for the source's
+    # _finance_outbox_sent hook; file contents stay in the attachment.
+    details = json.loads(json.dumps({k: v for k, v in result.raw.items() if k not in ("content", "sha256")},
+                                    default=str))
     return {"bank_reference": result.bank_reference, "message": result.message,
-            "sha256": result.raw.get("sha256")}
+            "sha256": result.raw.get("sha256"), "details": details}

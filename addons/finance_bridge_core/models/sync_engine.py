@@ -40,7 +40,7 @@ _logger = logging.getLogger(__name__)
 
 MAX_PAGES = 10000           # pages of one account (or of status events) per run
 RUN_COUNTERS = ("statements_created", "lines_created", "lines_skipped", "balances_recorded", "continuity_gaps",
-                "status_events")
+                "status_events", "pending_lines")
 
 
 def _acknowledge(provider, name, ok):
@@ -106,9 +106,10 @@ class FinanceSyncEngine(models.AbstractModel):
 
     @api.model
     def _check_quota(self, connection, provider, trigger):
-        """A scheduled run never spends calls the consent no longer has today (bank-local day)."""
+        """An unattended run (scheduled, or started by a bank notification) never spends calls the
+        consent no longer has today (bank-local day); *Sync now* is attended and not limited."""
         state = provider.context.state
-        if trigger != "cron" or state is None:
+        if trigger == "manual" or state is None:
             return
         today = provider.context.bank_today()
         if state.consent.calls_left(today) == 0:
@@ -152,7 +153,7 @@ class FinanceSyncEngine(models.AbstractModel):
     def _sync_statements(self, connection, provider, run, progress):
         """STATEMENTS: every account from its cursor, page after page; the cursor moves with the data."""
         for link in self._accounts(connection):
-            cursor = link.cursor or None
+            cursor, pending = link.cursor or None, None
             for _page in range(MAX_PAGES):
                 result = provider.fetch_statements(link.account_number, cursor)
                 if not isinstance(result, FetchResult):
@@ -163,11 +164,16 @@ class FinanceSyncEngine(models.AbstractModel):
                 self._ingest(progress, connection=connection, run=run, journal=link.journal_id,
                              statements=result.statements,
                              balances=[b for b in result.balances if b not in carried])
+                if result.pending is not None:
+                    pending = (pending or ()) + result.pending
                 if result.next_cursor is not None and result.next_cursor != cursor:
                     cursor = result.next_cursor
                 progress.tick()
                 if not result.has_more:
                     break
+            if pending is not None:   # kept apart, never booked; what is gone from the bank's list goes
+                progress.add(pending_lines=self.env["finance.bank.pending.line"]._replace(
+                    connection, link.journal_id, pending, run))
             vals = {"last_sync": fields.Datetime.now()}
             if cursor != (link.cursor or None):
                 vals["cursor"] = cursor

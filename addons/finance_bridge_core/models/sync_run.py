@@ -12,8 +12,10 @@ class FinanceSyncRun(models.Model):
     connection_id = fields.Many2one("finance.bank.connection", required=True, ondelete="restrict",
                                     index=True, readonly=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
-    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now"), ("webhook", "Webhook")],
-                               default="cron", readonly=True)
+    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Sync now"), ("webhook", "Bank notification")],
+                               default="cron", readonly=True,
+                               help="Sync now is the only attended trigger: the others count against a consent's "
+                                    "daily quota of unattended calls.")
     state = fields.Selection([("running", "Running"), ("done", "Done"), ("failed", "Failed")],
                              default="running", required=True, readonly=True, index=True)
     started_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
@@ -24,6 +26,7 @@ class FinanceSyncRun(models.Model):
     lines_skipped = fields.Integer(readonly=True, help="Lines already imported before (same import key).")
     balances_recorded = fields.Integer(readonly=True)
     status_events = fields.Integer(readonly=True, help="Payment status events recorded (new ones only).")
+    pending_lines = fields.Integer(readonly=True, help="Transactions the bank reports as not booked yet (kept apart).")
     continuity_gaps = fields.Integer(readonly=True,
                                      help="Statements whose opening balance did not equal the previous closing.")
     error = fields.Text(readonly=True)

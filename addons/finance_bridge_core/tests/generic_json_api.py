@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -30,6 +30,7 @@ from ..lib.dto import (
 from ..lib.errors import ProviderError, RetryAfter
 from ..lib.payment_codec import batch_to_payload
 from ..lib.provider_registry import Capability, ConfigField, Provider, SecretField
+from .loopback_server import LoopbackServer
 
 PAGE_SIZE = 2
 
@@ -116,7 +117,11 @@ class GenericJsonApiProvider(Provider):
         # one statement per booking day: a later page adds to the day's statement
         statements = tuple(StatementDTO(account=account, currency=data["currency"], date=day, lines=tuple(lines),
                                         statement_id=f"API-{day.isoformat()}") for day, lines in sorted(by_day.items()))
-        return FetchResult(statements=statements, next_cursor=data["cursor"] or cursor, has_more=data["more"])
+        pending = tuple(StatementLineDTO(booking_date=date.fromisoformat(t["bookingDate"]),
+                                         amount=Money(Decimal(t["amount"]), data["currency"]), label=t["text"],
+                                         unique_id=t["id"]) for t in data["pending"])
+        return FetchResult(statements=statements, next_cursor=data["cursor"] or cursor, has_more=data["more"],
+                           pending=None if data["more"] else pending)   # the full list, once per run
 
     def fetch_balances(self, account):
         self._account_call()
@@ -142,10 +147,11 @@ class GenericJsonApiProvider(Provider):
             raise ProviderError("payments: no answer in time (the payment may have reached the bank)",
                                 retryable=True) from None
         data = self._answer(response, "payments")
-        return SubmissionResult(accepted=True, bank_reference=data["paymentId"], message=data["status"])
+        return SubmissionResult(accepted=True, bank_reference=data["paymentId"], message=data["status"],
+                                raw={"sca_redirect": data.get("scaRedirect")})
 
 
-class JsonBankSimulator:
+class JsonBankSimulator(LoopbackServer):
     """The bank of ``GenericJsonApiProvider``: real HTTP on 127.0.0.1, state in memory.
 
     ``faults`` is a list of ``(path prefix, status, headers)`` answered once each, in order, to
@@ -157,6 +163,7 @@ class JsonBankSimulator:
         self.account = account
         self.currency = "USD"
         self.transactions = []        # dicts: id, bookingDate, amount, text
+        self.pending = []             # dicts: id, bookingDate, amount, text (not booked yet)
         self.balances = []
         self.events = []              # dicts: paymentId, endToEndId, status, reason, at
         self.payments = {}            # idempotency key -> payment
@@ -201,19 +208,7 @@ class JsonBankSimulator:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda request, address: None   # a client that timed out
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._listen(Handler)
 
     # ------------------------------------------------------------------ the bank
     def route(self, method, path, query, body, headers):
@@ -231,6 +226,7 @@ class JsonBankSimulator:
                 page = [t for t in self.transactions if t["seq"] > after][:PAGE_SIZE]
                 more = bool(page) and any(t["seq"] > page[-1]["seq"] for t in self.transactions)
                 return 200, {"currency": self.currency, "transactions": page, "more": more,
+                             "pending": list(self.pending),
                              "cursor": str(page[-1]["seq"]) if page else None}, 0
             if path == f"/accounts/{self.account}/balances":
                 return 200, {"balances": list(self.balances)}, 0
@@ -246,7 +242,8 @@ class JsonBankSimulator:
                 payment = self.payments.setdefault(key, {"paymentId": f"PAY-{len(self.payments) + 1}",
                                                          "status": "RCVD", "body": body})
                 delay, self.payment_delay = self.payment_delay, 0
-                return 201, {"paymentId": payment["paymentId"], "status": payment["status"]}, delay
+                return 201, {"paymentId": payment["paymentId"], "status": payment["status"],
+                             "scaRedirect": f"{self.url}/sca/{payment['paymentId']}"}, delay
             return 404, {"error": f"no route {method} {path}"}, 0
 
     def add_transactions(self, *items):

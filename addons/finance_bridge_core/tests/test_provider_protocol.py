@@ -150,6 +150,23 @@ class TestGenericApiSync(GenericApiCase):
         self.assertEqual(self.bank.calls(f"/accounts/{self.iban}/transactions")[-1][2]["after"], "5")
         self.assertEqual(self.bank.calls("/payment-status")[-1][2]["after"], "3")
 
+    def test_pending_kept_apart_then_replaced_by_the_booked_version(self):
+        self.bank.add_transactions((self.today, "10.00", "salary"))
+        self.bank.pending = [{"id": "PND-1", "bookingDate": self.today.isoformat(), "amount": "-42.00",
+                              "text": "card hold"}]
+        run = self.api._run_sync()
+        self.assertEqual((run.state, run.lines_created, run.pending_lines), ("done", 1, 1), run.error)
+        pending = self.env["finance.bank.pending.line"].search([("connection_id", "=", self.api.id)])
+        self.assertEqual((pending.bank_reference, pending.amount, pending.journal_id), ("PND-1", -42.0, self.journal))
+        self.assertEqual(self.lines().mapped("amount"), [10.0], "a pending transaction is never booked")
+        # the bank books it under another id and amount: the pending one goes, the booked one comes once
+        self.bank.pending = []
+        self.bank.add_transactions((self.days(1), "-41.50", "card payment"))
+        run = self.api._run_sync(trigger="manual")
+        self.assertEqual((run.lines_created, run.pending_lines), (1, 0))
+        self.assertFalse(self.env["finance.bank.pending.line"].search([("connection_id", "=", self.api.id)]))
+        self.assertEqual(sorted(self.lines().mapped("amount")), [-41.5, 10.0])
+
     def test_sync_now_button_runs_the_engine(self):
         self.bank.add_transactions((self.today, "5.00", "x"))
         action = self.api.action_sync_now()
@@ -206,6 +223,11 @@ class TestRetryAfterInEngine(GenericApiCase):
         tomorrow = datetime.combine(fields.Date.today() + timedelta(days=1), time())
         self.assertTrue(tomorrow - timedelta(seconds=5) <= self.api.next_run <= tomorrow + timedelta(seconds=5),
                         self.api.next_run)
+        self.assertEqual(self.api._run_sync(trigger="webhook").state, "failed")   # unattended as well
+        self.assertEqual(len(self.bank.requests), asked)
+        attended = self.api._run_sync(trigger="manual")                      # a person pressed Sync now
+        self.assertEqual(attended.state, "done", attended.error)
+        self.assertGreater(len(self.bank.requests), asked)
 
 
 class TestProviderState(GenericApiCase):
@@ -313,6 +335,7 @@ class TestOutboxThroughProvider(GenericApiCase):
         self.assertEqual([r[3]["Idempotency-Key"] for r in posts], [message.key, message.key])
         self.assertEqual(len(self.bank.payments), 1, "the bank holds exactly one payment")
         self.assertEqual(message.result["bank_reference"], "PAY-1")
+        self.assertEqual(message.result["details"]["sca_redirect"], f"{self.bank.url}/sca/PAY-1")
         document = self.document(message)
         self.assertEqual((document.outbox_outcome, document.bank_reference), ("sent", "PAY-1"))
 

@@ -267,6 +267,17 @@ class TestExternalFallback(ScreeningCase):
     def codes(self, amount="100.00"):
         return [h.code for h in self.screen([self.payment("Maria Lopez Garcia", amount=amount)])]
 
+    def test_service_offered_by_capability_not_by_provider_key(self):
+        """The company's "external screening service" lists connections whose provider screens."""
+        field = self.env["res.company"]._fields["risk_external_connection_id"]
+        self.assertNotIn("yente_match", str(field.domain))
+        offered = self.env["finance.bank.connection"].search(
+            [("provider_capabilities", "=", "screening"), ("company_id", "=", self.company.id)])
+        self.assertIn(self.connection, offered)
+        folder = self.env["finance.bank.connection"].create({"name": "files", "provider": "json_folder"})
+        self.assertNotIn(folder, offered | self.env["finance.bank.connection"].search(
+            [("provider_capabilities", "=", "screening")]))
+
     def test_service_answers_with_match(self):
         body = {"responses": {"E2E-1": {"results": [{"id": "NK-1", "caption": "Maria Lopez", "score": 0.91}]}}}
         self.server.responses = [(200, {"Content-Type": "application/json"}, json.dumps(body).encode(), 0)]
