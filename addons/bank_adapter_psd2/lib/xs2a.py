@@ -34,8 +34,14 @@ class PendingTransaction:
     counterparty_name: str | None
     end_to_end_id: str | None
 
+    def to_line(self, today):
+        """The core's form of a pending transaction (``FetchResult.pending``): dated by its value date."""
+        return StatementLineDTO(booking_date=self.value_date or today, amount=self.amount, label=self.label,
+                                value_date=self.value_date, counterparty_name=self.counterparty_name,
+                                unique_id=self.transaction_id, end_to_end_id=self.end_to_end_id)
+
     def to_data(self):
-        """JSON-native form, as kept in the cursor and shown on the connection."""
+        """JSON-native form, as kept in the cursor."""
         return {"id": self.transaction_id, "amount": format(self.amount.amount, "f"),
                 "currency": self.amount.currency, "value_date": self.value_date and self.value_date.isoformat(),
                 "label": self.label[:140], "counterparty": self.counterparty_name}

@@ -1,12 +1,11 @@
-"""PSD2 on the bank connection: the consent read back from the bank or ended, the accounts the
-consent is asked for, and the pending transactions shown apart.
+"""PSD2 on the bank connection: the consent read back from the bank or ended, and the accounts the
+consent is asked for (pending transactions are the core's pending lines).
 
 Connect / Renew consent is the core's OAuth **Connect** (the provider's ``oauth_begin`` asks the
 bank for the consent first); certificates, circuit breaker and exchange evidence are the core's too.
 """
 from odoo import _, api, fields, models
 from odoo.addons.finance_bridge_core.lib.errors import FinanceBridgeError
-from odoo.addons.finance_bridge_core.lib.masking import mask_account
 from odoo.addons.finance_bridge_core.models.button_access import check_button, user_error
 from odoo.exceptions import UserError
 
@@ -19,24 +18,11 @@ class FinanceBankConnection(models.Model):
     _inherit = "finance.bank.connection"
 
     is_psd2 = fields.Boolean(compute="_compute_is_psd2")
-    psd2_pending_text = fields.Text(compute="_compute_psd2_pending", string="Pending transactions",
-                                    help="What the bank reports as pending: shown here, never booked. Each is "
-                                         "replaced by its booked version when the bank books it.")
-    psd2_pending_count = fields.Integer(compute="_compute_psd2_pending", string="Pending")
 
     @api.depends("provider")
     def _compute_is_psd2(self):
         for conn in self:
             conn.is_psd2 = conn.provider == Psd2Provider.key
-
-    @api.depends("provider_data")
-    def _compute_psd2_pending(self):
-        for conn in self:
-            pending = ((conn.sudo().provider_data or {}).get("pending") or {}) if conn.is_psd2 else {}
-            rows = [f"{mask_account(account)}  {p.get('value_date') or ''}  {p.get('amount')} {p.get('currency')}  "
-                    f"{p.get('label') or ''}" for account, items in sorted(pending.items()) for p in items]
-            conn.psd2_pending_count = len(rows)
-            conn.psd2_pending_text = "\n".join(rows) or False
 
     def _config(self):
         """A PSD2 consent is asked for the IBANs of the connection's journals."""

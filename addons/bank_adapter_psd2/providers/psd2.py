@@ -319,15 +319,11 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
                     f"&dateTo={window[1].isoformat()}&bookingStatus=both")
         document = self._ais("GET", path)
         report = xs2a.parse_account_report(document, currency, source=f"transactions of {account[-4:]}")
-        fresh, new = take_page(current, report.booked, report.pending, report.next_href, window,
-                               int(options["lookback_days"]))
-        if not new.in_pass:
-            pending = dict(self.state.get("pending") or {})
-            pending[account] = list(new.pending)
-            self.state.put("pending", pending)
-            new = Cursor(last_booked=new.last_booked, seen=new.seen)
+        fresh, new = take_page(current, report.booked, (), report.next_href, window, int(options["lookback_days"]))
+        # bookingStatus=both: every page tells its part of the pending list; the core keeps the run's
+        # pending lines apart (never booked) and drops those the bank no longer reports
         return FetchResult(statements=self._statements(account, currency, fresh), next_cursor=new.to_json(),
-                           has_more=new.in_pass)
+                           has_more=new.in_pass, pending=tuple(p.to_line(today) for p in report.pending))
 
     @staticmethod
     def _statements(account, currency, lines):

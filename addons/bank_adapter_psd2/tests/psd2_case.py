@@ -101,6 +101,9 @@ class Psd2Mixin:
     def lines(self):
         return self.env["account.bank.statement.line"].search([("journal_id", "=", self.journal.id)], order="id")
 
+    def pending(self):
+        return self.env["finance.bank.pending.line"].search([("journal_id", "=", self.journal.id)])
+
     def line_keys(self):
         return sorted(self.lines().mapped("finance_import_key"))
 

@@ -36,15 +36,15 @@ class TestStatementSync(Psd2Case):
         self.connect()
         self.assertEqual(self.sync().state, "done")
         self.assertEqual(self.line_keys(), [f"ref:{booked}"])
-        self.assertEqual(self.connection.psd2_pending_count, 1)
-        self.assertIn("-19.99 EUR", self.connection.psd2_pending_text)
+        shown = self.pending()
+        self.assertEqual([(p.bank_reference, p.amount) for p in shown], [(pending, -19.99)])
         new_id = self.bank.book_pending(pending, amount="-21.49")
         run = self.sync()
         self.assertEqual((run.state, run.lines_created), ("done", 1), run.error)
         self.assertEqual(self.line_keys(), sorted([f"ref:{booked}", f"ref:{new_id}"]))
         late = self.lines().filtered(lambda line: line.finance_import_key == f"ref:{new_id}")
         self.assertEqual(late.amount, -21.49)
-        self.assertEqual(self.connection.psd2_pending_count, 0)
+        self.assertFalse(self.pending())
         self.assertEqual(self.sync().lines_created, 0)
 
     def test_look_back_catches_a_late_booking(self):
