@@ -25,7 +25,7 @@ class TestDemo(Psd2Case):
             self.assertEqual(notification["params"]["type"], "success", notification["params"]["message"])
             journals = conn.account_ids.journal_id
             lines = self.env["account.bank.statement.line"].search([("journal_id", "in", journals.ids)])
-
+            self.assertEqual(len(lines), 40 + 25)  # what the simulator's demo books on the two accounts
             balances = self.env["finance.bank.balance"].search([("journal_id", "in", journals.ids)])
             self.assertEqual(len(balances), 6)
             pending = self.env["finance.bank.pending.line"].search([("journal_id", "in", journals.ids)])
