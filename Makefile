@@ -20,6 +20,11 @@ WRITER_TESTS := addons/finance_bridge_core/tests/test_statement_line_writer.py \
   addons/finance_bridge_core/tests/test_adversarial_bulk_writer.py \
   addons/bank_reconciliation_matching/tests/test_bulk_reconcile_writer.py
 TEST_CONF := $(CURDIR)/.odoo-test.conf
+# `make run` starts the simulated PSD2 bank (tests/simulators/psd2_bank) beside Odoo; its CA and TPP
+# certificates stay in this folder across restarts.
+PSD2_SIM_DIR ?= $(CURDIR)/.local/psd2_sim
+PSD2_SIM_API_PORT ?= 8469
+PSD2_SIM_PSU_PORT ?= 8470
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
 .PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
@@ -27,6 +32,7 @@ MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
 help:
 	@echo "make run     - create/update database '$(DB)' with all addons and demo data, serve on 127.0.0.1:$(HTTP_PORT)"
+	@echo "               (and the simulated PSD2 bank: API https://127.0.0.1:$(PSD2_SIM_API_PORT), SCA pages :$(PSD2_SIM_PSU_PORT))"
 	@echo "make test    - throw-away database, install all addons, run every test (pytest-odoo)"
 	@echo "make adversarial - only the adversarial tests, one summary line per attack class"
 	@echo "make lint    - ruff over addons/ and tests/"
@@ -51,8 +57,14 @@ run: check-odoo check-pg $(MASTER_KEY_FILE)
 	@export FINANCE_BRIDGE_MASTER_KEY="$${FINANCE_BRIDGE_MASTER_KEY:-$$(cat $(MASTER_KEY_FILE))}"; \
 	export FINANCE_BRIDGE_FOLDER_ROOTS="$${FINANCE_BRIDGE_FOLDER_ROOTS:-$$($(PYTHON) -c 'from odoo.tools import config; print(config["data_dir"])')/finance_bridge_demo}"; \
 	if psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then MODE="-u $(RUN_ADDONS)"; else MODE="-i $(RUN_ADDONS) --with-demo"; fi; \
+	rm -f "$(PSD2_SIM_DIR)/sim.json"; \
+	PYTHONPATH=$(CURDIR)/tests $(PYTHON) -m simulators.psd2_bank --state-dir "$(PSD2_SIM_DIR)" --demo \
+	  --api-port $(PSD2_SIM_API_PORT) --psu-port $(PSD2_SIM_PSU_PORT) & SIM_PID=$$!; \
+	trap 'kill $$SIM_PID 2>/dev/null' EXIT; \
+	for i in $$(seq 150); do [ -f "$(PSD2_SIM_DIR)/sim.json" ] && break; sleep 0.2; done; \
+	export FINANCE_BRIDGE_PSD2_SIM="$(PSD2_SIM_DIR)/sim.json"; \
 	echo "serving $(DB) on http://127.0.0.1:$(HTTP_PORT) (login admin / admin; folder roots: $$FINANCE_BRIDGE_FOLDER_ROOTS)"; \
-	exec $(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
+	$(ODOO) --addons-path=$(ADDONS_DIR) -d $(DB) $$MODE --db-filter='^$(DB)$$' \
 	  --http-interface=127.0.0.1 --http-port=$(HTTP_PORT) --max-cron-threads=1 --workers=0
 
 # A template with `account` installed is built once per Odoo version (about 30 s) and
@@ -104,6 +116,8 @@ BENCH_BIG_LINES ?= 100000
 BENCH_EXTRA_LINES ?= $(BENCH_LINES)
 BENCH_POSITION_LINES ?= 1000000
 BENCH_PAYMENTS ?= 2000
+BENCH_PSD2_TRANSACTIONS ?= 20000
+BENCH_PSD2_PAGES ?= 200
 BENCH_WEBHOOKS ?= 1000
 # Matching end to end in the database (import, matching, reconciliation writes): lines of the first
 # statement (the second has twice as many) against open items; the full-size run is
@@ -139,6 +153,7 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_matching.py -d "$$TEST_DB" --db-lines $(BENCH_MATCH_LINES) --db-items $(BENCH_MATCH_ITEMS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_payments.py -d "$$TEST_DB" --payments $(BENCH_PAYMENTS) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_webhooks.py -d "$$TEST_DB" -c $(TEST_CONF) --deliveries $(BENCH_WEBHOOKS) && \
+	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_psd2.py -d "$$TEST_DB" -c $(TEST_CONF) --transactions $(BENCH_PSD2_TRANSACTIONS) --pages $(BENCH_PSD2_PAGES) && \
 	  PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_rest_toolkit.py -d "$$TEST_DB"; } \
 	  2>&1 | grep -v "unknown option\|^Running as")
 	@echo "statement import on a database with $(EXTRA_MODULES):"

@@ -35,6 +35,10 @@ class LoopbackServer:
         self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def _listen(self, handler):
+        """Plain HTTP (the name the generic JSON API server of the protocol tests uses)."""
+        self._serve(handler)
+
     def __enter__(self):
         self.thread.start()
         return self

@@ -1,0 +1,1 @@
+from . import bank_connection, demo_setup, sync_engine
