@@ -33,6 +33,7 @@ from ..lib.file_formats import StatementChunk
 from ..lib.masking import mask_account, mask_text
 from ..lib.provider_context import bank_zone
 from ..lib.provider_protocols import Capability, declares
+from ..lib.provider_state import collect_states, replay_states
 from ..lib.sync_progress import SyncProgress
 from ..lib.user_errors import describe_error
 
@@ -74,9 +75,8 @@ class FinanceSyncEngine(models.AbstractModel):
             "connection_id": connection.id, "trigger": trigger, "correlation_id": str(uuid.uuid4()),
         })
         started = time.monotonic()
-        provider = None
         try:
-            with self.env.cr.savepoint():
+            with collect_states() as states, self.env.cr.savepoint():
                 provider = connection._make_provider(run.correlation_id, clock=clock)
                 self._check_quota(connection, provider, trigger)
                 progress = self._drive(connection, provider, run)
@@ -84,9 +84,7 @@ class FinanceSyncEngine(models.AbstractModel):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
             self.env.invalidate_all()
-            state = provider.context.state if provider is not None else None
-            if state is not None and state.journal:
-                state.replay()
+            replay_states(states)
             self._fail(connection, run, exc, time.monotonic() - started)
             return run
         now = fields.Datetime.now()
