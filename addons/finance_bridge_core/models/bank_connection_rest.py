@@ -190,7 +190,7 @@ class FinanceBankConnectionRest(models.Model):
             self._breaker_store(new_state)
 
     @decides
-    def _run_sync(self, trigger="cron", clock=None):
+    def _run_sync(self, trigger="cron", clock=None, accounts=None):
         self.ensure_one()
         try:
             self._breaker_check()
@@ -202,7 +202,7 @@ class FinanceBankConnectionRest(models.Model):
             self.sudo().write({"next_run": exc.retry_at, "last_error": str(exc)})
             return run
         with self._rest_capture():
-            run = super()._run_sync(trigger, clock=clock)
+            run = super()._run_sync(trigger, clock=clock, accounts=accounts)
         self._breaker_report(run.state == "done")
         return run
 

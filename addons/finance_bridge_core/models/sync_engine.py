@@ -30,7 +30,7 @@ from ..lib.decision_guard import decides
 from ..lib.dto import FetchResult, StatusResult
 from ..lib.errors import ConfigurationError, FinanceBridgeError, FormatError, ProviderError, RetryAfter
 from ..lib.file_formats import StatementChunk
-from ..lib.masking import mask_account, mask_text
+from ..lib.masking import mask_account, mask_text, normal_account
 from ..lib.provider_context import bank_zone
 from ..lib.provider_protocols import Capability, declares
 from ..lib.provider_state import collect_states, replay_states
@@ -63,10 +63,12 @@ class FinanceSyncEngine(models.AbstractModel):
     # ------------------------------------------------------------------ one run
     @api.model
     @decides
-    def _run(self, connection, trigger="cron", clock=None):
+    def _run(self, connection, trigger="cron", clock=None, accounts=None):
         """Synchronise one claimed connection inside the caller's transaction; returns the run.
 
-        Data and cursors are written under a savepoint: on any failure they roll back together,
+        ``accounts`` (account numbers, spaces and case ignored) narrows STATEMENTS and BALANCES to
+        those accounts of the connection (a bank's ``sync_account`` notification); such a partial
+        run does not move the connection's next scheduled run. Data and cursors are written under a savepoint: on any failure they roll back together,
         the run records the error and the connection backs off; the next attempt starts from
         the same cursor. What the provider learnt from the bank (tokens, consent) is kept.
         """
@@ -79,7 +81,7 @@ class FinanceSyncEngine(models.AbstractModel):
             with collect_states() as states, self.env.cr.savepoint():
                 provider = connection._make_provider(run.correlation_id, clock=clock)
                 self._check_quota(connection, provider, trigger)
-                progress = self._drive(connection, provider, run)
+                progress = self._drive(connection, provider, run, accounts)
         except CONCURRENCY_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
@@ -92,8 +94,9 @@ class FinanceSyncEngine(models.AbstractModel):
             run._add_note(note)
         counts = progress.counters(RUN_COUNTERS)
         run.write(dict(counts, state="done", finished_at=now, duration=time.monotonic() - started))
-        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False,
-                "next_run": now + connection._interval()}
+        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False}
+        if accounts is None:
+            vals["next_run"] = now + connection._interval()
         if connection.state == "error":
             vals["state"] = "active"
         connection.sudo().write(vals)
@@ -118,18 +121,21 @@ class FinanceSyncEngine(models.AbstractModel):
                                      n=state.consent.frequency_per_day, day=today))
 
     @api.model
-    def _drive(self, connection, provider, run):
+    def _drive(self, connection, provider, run, accounts=None):
         """Call what the provider declares, in order; returns the run's ``SyncProgress``."""
         progress = SyncProgress()
+        if accounts is not None:
+            numbers = ", ".join(mask_account(a) for a in accounts)
+            run._add_note(_("only account(s) %s", numbers))
         driven = False
         if declares(provider, Capability.FILES):
             self._sync_files(connection, provider, run, progress)
             driven = True
         elif declares(provider, Capability.STATEMENTS):
-            self._sync_statements(connection, provider, run, progress)
+            self._sync_statements(connection, provider, run, progress, accounts)
             driven = True
         if declares(provider, Capability.BALANCES):
-            self._sync_balances(connection, provider, run, progress)
+            self._sync_balances(connection, provider, run, progress, accounts)
             driven = True
         if declares(provider, Capability.STATUS) and not declares(provider, Capability.FILES):
             self._sync_status(connection, provider, run, progress)
@@ -141,16 +147,20 @@ class FinanceSyncEngine(models.AbstractModel):
         return progress
 
     @api.model
-    def _accounts(self, connection):
+    def _accounts(self, connection, accounts=None):
+        """The connection's account links, only those of ``accounts`` when given."""
+        wanted = None if accounts is None else {normal_account(a) for a in accounts}
         for link in connection.account_ids:
+            if wanted is not None and normal_account(link.account_number) not in wanted:
+                continue
             if not link.account_number:
                 raise UserError(_("Journal %s has no bank account number.", link.journal_id.display_name))
             yield link
 
     @api.model
-    def _sync_statements(self, connection, provider, run, progress):
+    def _sync_statements(self, connection, provider, run, progress, accounts=None):
         """STATEMENTS: every account from its cursor, page after page; the cursor moves with the data."""
-        for link in self._accounts(connection):
+        for link in self._accounts(connection, accounts):
             cursor, pending = link.cursor or None, None
             for _page in range(MAX_PAGES):
                 result = provider.fetch_statements(link.account_number, cursor)
@@ -178,9 +188,9 @@ class FinanceSyncEngine(models.AbstractModel):
             link.write(vals)
 
     @api.model
-    def _sync_balances(self, connection, provider, run, progress):
+    def _sync_balances(self, connection, provider, run, progress, accounts=None):
         """BALANCES: what the bank reports now, per account."""
-        for link in self._accounts(connection):
+        for link in self._accounts(connection, accounts):
             balances = tuple(provider.fetch_balances(link.account_number) or ())
             self._ingest(progress, connection=connection, run=run, journal=link.journal_id, balances=balances)
 
