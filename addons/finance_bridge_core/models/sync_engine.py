@@ -35,6 +35,7 @@ from ..lib.provider_context import bank_zone
 from ..lib.provider_protocols import Capability, declares
 from ..lib.provider_state import collect_states, replay_states
 from ..lib.sync_progress import SyncProgress
+from .statement_ingestion import ingesting_file
 from ..lib.user_errors import describe_error
 
 _logger = logging.getLogger(__name__)
@@ -290,7 +291,7 @@ class FinanceSyncEngine(models.AbstractModel):
     # ------------------------------------------------------------------ the ingestion entry point
     @api.model
     def _ingest(self, progress=None, *, company=None, connection=None, run=None, journal=None,
-                statements=(), chunks=(), balances=(), status_events=(), source=None):
+                statements=(), chunks=(), balances=(), status_events=(), source=None, file_import=None):
         """Store what a bank delivered; returns the ``SyncProgress`` (``progress`` or a new one).
 
         ``statements`` (whole ``StatementDTO``s) and ``chunks`` (``StatementChunk``s of statements read
@@ -299,14 +300,17 @@ class FinanceSyncEngine(models.AbstractModel):
         (read after the statements: a streaming reader completes them while its chunks are read)
         become ``finance.status.event`` rows. ``source`` names the file in errors. Notifications
         (``StatementDTO.notification``) are imported only when the company asks for them.
+        ``file_import`` (a ``finance.file.import``) is written on every line created
+        (``finance_file_import_id``): its *Transactions* are exactly those.
         """
         progress = progress if progress is not None else SyncProgress()
         company = company or (connection.company_id if connection else journal.company_id if journal
                               else self.env.company)
         whole = (StatementChunk(statement=s, lines=s.lines) for s in statements)
         iterator = iter(chain(chunks, whole))
-        for chunk in iterator:
-            self._ingest_one(progress, chunk, iterator, company, connection, run, journal, source)
+        with ingesting_file(file_import.id if file_import else None):
+            for chunk in iterator:
+                self._ingest_one(progress, chunk, iterator, company, connection, run, journal, source)
         self._ingest_balances(progress, balances, company, connection, run, journal)
         events = tuple(status_events)
         if events:
