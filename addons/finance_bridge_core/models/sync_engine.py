@@ -35,8 +35,8 @@ from ..lib.provider_context import bank_zone
 from ..lib.provider_protocols import Capability, declares
 from ..lib.provider_state import collect_states, replay_states
 from ..lib.sync_progress import SyncProgress
-from .statement_ingestion import ingesting_file
 from ..lib.user_errors import describe_error
+from .statement_ingestion import ingesting_file
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ class FinanceSyncEngine(models.AbstractModel):
 
         ``accounts`` (account numbers, spaces and case ignored) narrows STATEMENTS and BALANCES to
         those accounts of the connection (a bank's ``sync_account`` notification); such a partial
-        run does not move the connection's next scheduled run. Data and cursors are written under a savepoint: on any failure they roll back together,
+        run does not move the connection's next scheduled run.
+
+        Data and cursors are written under a savepoint: on any failure they roll back together,
         the run records the error and the connection backs off; the next attempt starts from
         the same cursor. What the provider learnt from the bank (tokens, consent) is kept.
         """
