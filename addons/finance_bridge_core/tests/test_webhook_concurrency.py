@@ -36,7 +36,7 @@ class TestWebhookWorkers(CommittedCase):
         super().setUp()
         self.tag = f"whc{int(time.time() * 1000) % 10**7}"
         with self.transaction() as env:
-            conn, _journal, _iban, folder = webhook_connection(env, self.tag, 62_000_000 + int(time.time()) % 100_000)
+            conn, _journal, _iban, folder = webhook_connection(env, self.tag, 62_000_000 + int(time.time() * 1000) % 1_000_000)
             conn.provider = SlowWebhookProvider.key
             conn._webhook_store_secret("webhook_signing_secret", "whsec-concurrency")
             self.conn_id = conn.id
