@@ -51,6 +51,25 @@ class TestFileImport(FileImportCase):
         second = self.Import._import_file(self.camt().replace(b"STMT-MSG-1", b"STMT-MSG-2"), "b.xml")
         self.assertEqual((second.state, second.lines_created, second.lines_skipped), ("done", 0, 1))
 
+    def test_transactions_button_shows_only_the_lines_of_that_file(self):
+        """Two files adding to one statement: each file's *Transactions* are the lines it created."""
+        # (the ORM path writes the link too: test_statement_line_writer compares both paths' rows)
+        iban = self.iban
+        first = self.Import._import_file(s.camt053(iban=iban, entries=s.entry(txs=s.tx())), "first.xml")
+        second = self.Import._import_file(s.camt053(iban=iban, entries=s.entry(txs=s.tx()) + s.entry(
+            ref="ACSR-3", txs=s.tx(e2e="E3"))).replace(b"STMT-MSG-1", b"STMT-MSG-2"), "second.xml")
+        self.assertEqual((first.lines_created, second.lines_created, second.lines_skipped), (1, 1, 1),
+                         (first.state, first.error, second.state, second.error))
+        self.assertEqual(first.statement_ids, second.statement_ids, "both files touched one statement")
+        Line = self.env["account.bank.statement.line"]
+        of_first = Line.search(first.action_view_lines()["domain"])
+        of_second = Line.search(second.action_view_lines()["domain"])
+        self.assertEqual((len(of_first), len(of_second)), (1, 1))
+        self.assertEqual(of_first | of_second, first.statement_ids.line_ids)
+        self.assertEqual(of_first.finance_file_import_id, first)
+        self.assertEqual(of_second.finance_file_import_id, second)
+        self.assertIn("E3", str(of_second.transaction_details))
+
     def test_intraday_052_superseded_by_053(self):
         report = self.camt().replace(b"camt.053", b"camt.052").replace(b"BkToCstmrStmt", b"BkToCstmrAcctRpt").replace(
             b"<Stmt>", b"<Rpt>").replace(b"</Stmt>", b"</Rpt>").replace(b"STMT-7", b"RPT-7")

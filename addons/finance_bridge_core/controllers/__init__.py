@@ -1,2 +1,1 @@
-from . import webhook
-from . import oauth
+from . import oauth, webhook

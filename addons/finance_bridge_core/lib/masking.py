@@ -44,3 +44,8 @@ class MaskingLogger(logging.LoggerAdapter):
         if self.isEnabledFor(level):
             text = str(msg) % args if args else str(msg)
             self.logger.log(level, mask_text(text, self._secrets), **kwargs)
+
+
+def normal_account(value):
+    """An account number as compared: no spaces, upper case (``"de89 3704…"`` = ``"DE893704…"``)."""
+    return "".join(str(value or "").split()).upper()

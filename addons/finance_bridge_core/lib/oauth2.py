@@ -260,9 +260,11 @@ class OAuthProviderMixin:
     Declaring ``oauth_authorization_code = True`` (this mixin does) shows **Connect** on the
     connection form. The core keeps state and verifier, runs the callback and stores the token
     (JSON of ``OAuthToken``) in the secret named ``oauth_token_secret``, which the provider must list
-    in its ``secret_schema``. A provider implements ``oauth_config``; it may override
+    in its ``secret_schema`` as managed (``SecretField("oauth_token", …, managed=True)``: only Connect
+    and refreshes write it, never an administrator). A provider implements ``oauth_config``; it may override
     ``oauth_begin`` (e.g. create a consent first and add it to the URL) and ``oauth_session``
-    (mTLS). During a sync it calls ``oauth_access_token()``: refreshed before expiry and written back.
+    (mTLS). During a sync it calls ``oauth_access_token()``: refreshed before expiry and written back
+    through ``context.state.store_secret`` (so a rotated refresh token survives a failed run).
     """
 
     oauth_authorization_code = True
@@ -298,8 +300,8 @@ class OAuthProviderMixin:
         """A valid token, refreshed when it expires within ``oauth_refresh_skew`` (and stored again)."""
         token, refreshed = self.oauth_client().ensure_fresh(self.oauth_token(), self.oauth_refresh_skew)
         if refreshed:
-            writer = getattr(self.context, "oauth_token_writer", None)
-            if writer is None:
-                raise OAuthError("invalid_request", "the token was refreshed but cannot be stored (no writer)")
-            writer(token)
+            for value in (token.access_token, token.refresh_token):
+                self.context.logger.add_secret(value)
+            # through the provider state: sealed, audited, and written again after a failed run's rollback
+            self.context.state.store_secret(self.oauth_token_secret, token.to_json())
         return token

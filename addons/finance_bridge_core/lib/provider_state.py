@@ -14,14 +14,18 @@ secret). What the bank told us stays true when the run fails afterwards: the eng
 the journal of writes after rolling the run's data back (``replay``), so a refreshed token is
 never lost with the statements of a failed page.
 """
+import contextvars
 import json
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
 CONSENT_STATES = ("none", "received", "valid", "rejected", "revoked", "expired", "terminated")
 MAX_DATA_BYTES = 64 * 1024
 MAX_SECRET_CHARS = 64 * 1024
+# the lists of ``collect_states`` blocks currently open (a state joins every one of them)
+_COLLECTORS = contextvars.ContextVar("finance_bridge_provider_states", default=())
 
 
 class StateError(ValueError):
@@ -90,6 +94,8 @@ class ProviderState:
         self._status_cursor = status_cursor
         self._secrets = {}
         self.journal = []
+        for collected in _COLLECTORS.get():
+            collected.append(self)
         # told every secret value stored, so the masking logger hides it from then on
         self.on_secret = None
 
@@ -178,6 +184,28 @@ class ProviderState:
         """Write the journal again (after the run's data was rolled back); the last value wins."""
         for entry in self.journal:
             self._write(entry)
+
+
+@contextmanager
+def collect_states():
+    """Collect every ``ProviderState`` made inside the block (a sync, an outbox message).
+
+    The unit of work that owns a savepoint calls ``replay_states`` on the list after rolling it
+    back: what the bank told us — a refreshed or rotated token above all — is written again.
+    """
+    collected = []
+    token = _COLLECTORS.set((*_COLLECTORS.get(), collected))
+    try:
+        yield collected
+    finally:
+        _COLLECTORS.reset(token)
+
+
+def replay_states(states):
+    """Write the journal of every state again, in the order they were made."""
+    for state in states:
+        if state.journal:
+            state.replay()
 
 
 def consent_from_mapping(values: Mapping):

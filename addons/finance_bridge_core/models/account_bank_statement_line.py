@@ -34,6 +34,11 @@ class AccountBankStatementLine(models.Model):
     finance_file_import_ids = fields.Many2many(related="statement_id.finance_file_import_ids",
                                                string="Source files", groups="finance_bridge_core.group_finance_user")
 
+    finance_file_import_id = fields.Many2one(
+        "finance.file.import", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        guarded=True, string="Imported from file",
+        help="The imported bank file that created this line (empty for lines from a bank API).")
+
     _finance_import_key_unique = models.UniqueIndex(
         "(journal_id, finance_import_key) WHERE finance_import_key IS NOT NULL",
         "This bank line was imported into the journal already.")

@@ -333,10 +333,10 @@ class FinanceBankConnection(models.Model):
         return drain_due(self.env, lambda: self._claim_due(1), lambda conn: conn._technical()._run_sync(trigger="cron"),
                          commit_progress, self._count_due())
 
-    def _run_sync(self, trigger="cron", clock=None):
+    def _run_sync(self, trigger="cron", clock=None, accounts=None):
         """One synchronisation of this claimed connection: see ``finance.sync.engine._run``."""
         self.ensure_one()
-        return self.env["finance.sync.engine"]._run(self, trigger=trigger, clock=clock)
+        return self.env["finance.sync.engine"]._run(self, trigger=trigger, clock=clock, accounts=accounts)
 
     # ------------------------------------------------------------------ expiry
     @api.model

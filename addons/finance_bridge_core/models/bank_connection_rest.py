@@ -5,9 +5,11 @@ circuit breaker and certificate expiry — generic, driven by what the provider 
   **Connect**; the token lands in the provider's ``oauth_token_secret``.
 * ``tls_material`` / ``signing_material`` (``lib/tls_material.MaterialSecrets``) name the secrets
   holding certificates; their expiry is shown and warned like a consent.
-* Every provider session records its exchanges (``finance.http.exchange``). Exchanges and refreshed
-  tokens are collected while a sync or an outbox message runs and written after its savepoint,
-  so a failed run keeps its evidence and a rotated refresh token is never lost with a rollback.
+* Every provider session records its exchanges (``finance.http.exchange``). Exchanges are collected
+  while a sync or an outbox message runs and written after its savepoint, so a failed run keeps its
+  evidence. A refreshed token goes through the provider state (``context.state.store_secret``), which
+  the sync engine and the outbox write again after a rollback; storing the token secret also
+  updates ``oauth_token_expires_at`` and audits ``oauth.token.refreshed``.
 """
 import contextvars
 import logging
@@ -23,7 +25,7 @@ from ..lib.circuit_breaker import STATES as BREAKER_STATES
 from ..lib.circuit_breaker import BreakerState, CircuitBreaker, CircuitOpen
 from ..lib.decision_guard import decides
 from ..lib.errors import FinanceBridgeError
-from ..lib.oauth2 import new_pkce, new_state
+from ..lib.oauth2 import OAuthToken, new_pkce, new_state
 from ..lib.tls_material import provider_materials
 from ..lib.user_errors import describe_error
 from .bank_connection import ADMIN_GROUP
@@ -37,11 +39,10 @@ _CAPTURE = contextvars.ContextVar("finance_bridge_rest_capture", default=None)
 
 
 class _Capture:
-    """Exchanges and refreshed tokens of one unit of work, written when it ends."""
+    """Exchanges of one unit of work, written when it ends."""
 
     def __init__(self):
         self.exchanges = {}  # connection id -> [HttpExchange]
-        self.tokens = {}     # connection id -> OAuthToken
 
 
 class FinanceBankConnectionRest(models.Model):
@@ -91,10 +92,10 @@ class FinanceBankConnectionRest(models.Model):
         check_button(self, "finance_bridge_core.group_finance_user")
         return self.env["finance.http.exchange"]._action_for([("connection_id", "=", self.id)])
 
-    # ------------------------------------------------------------------ capture of exchanges and tokens
+    # ------------------------------------------------------------------ capture of exchanges
     @contextmanager
     def _rest_capture(self):
-        """Collect exchanges and refreshed tokens of the enclosed work; write them at the end.
+        """Collect exchanges of the enclosed work; write them at the end.
 
         Nested captures join the outer one.
         """
@@ -111,10 +112,7 @@ class FinanceBankConnectionRest(models.Model):
 
     @api.model
     def _rest_flush(self, capture):
-        connections = self.sudo().browse(list(set(capture.exchanges) | set(capture.tokens))).exists()
-        for conn in connections:
-            if conn.id in capture.tokens:
-                conn._oauth_store_token(capture.tokens[conn.id], refreshed=True)
+        for conn in self.sudo().browse(list(capture.exchanges)).exists():
             if capture.exchanges.get(conn.id):
                 self.env["finance.http.exchange"]._record(conn, capture.exchanges[conn.id])
 
@@ -137,18 +135,19 @@ class FinanceBankConnectionRest(models.Model):
             kwargs.setdefault("secrets", lambda: getattr(logger, "_secrets", ()))
             return base_http(*args, **kwargs)
 
-        def write_token(token):
-            logger.add_secret(token.access_token)
-            logger.add_secret(token.refresh_token)
-            capture = _CAPTURE.get()
-            if capture is None:
-                conn._oauth_store_token(token, refreshed=True)
-            else:
-                capture.tokens[conn.id] = token
-
         context.http = http
-        context.oauth_token_writer = write_token
         return provider
+
+    @decides
+    def _state_write_secret(self, name, value):
+        """A token the provider refreshed (``context.state.store_secret``): its expiry and audit too."""
+        res = super()._state_write_secret(name, value)
+        if value and name == getattr(self.sudo()._provider_class(), "oauth_token_secret", None):
+            token = OAuthToken.from_json(value)
+            self.sudo().write({"oauth_token_expires_at": token.expires_at.replace(tzinfo=None)
+                               if token.expires_at else False})
+            self._oauth_audit_token(token, refreshed=True)
+        return res
 
     def action_test_connection(self):
         with self._rest_capture():
@@ -191,7 +190,7 @@ class FinanceBankConnectionRest(models.Model):
             self._breaker_store(new_state)
 
     @decides
-    def _run_sync(self, trigger="cron", clock=None):
+    def _run_sync(self, trigger="cron", clock=None, accounts=None):
         self.ensure_one()
         try:
             self._breaker_check()
@@ -203,7 +202,7 @@ class FinanceBankConnectionRest(models.Model):
             self.sudo().write({"next_run": exc.retry_at, "last_error": str(exc)})
             return run
         with self._rest_capture():
-            run = super()._run_sync(trigger, clock=clock)
+            run = super()._run_sync(trigger, clock=clock, accounts=accounts)
         self._breaker_report(run.state == "done")
         return run
 
@@ -286,6 +285,10 @@ class FinanceBankConnectionRest(models.Model):
         if not refreshed:
             vals.update(oauth_connected_on=fields.Datetime.now(), oauth_connected_by_id=self.env.uid)
         conn.write(vals)
+        self._oauth_audit_token(token, refreshed)
+
+    def _oauth_audit_token(self, token, refreshed):
+        conn = self.sudo()
         self.env["finance.audit.event"]._log(
             "oauth.token.refreshed" if refreshed else "oauth.connected", conn,
             summary=f"{conn.name}: access token {'refreshed' if refreshed else 'stored'}",

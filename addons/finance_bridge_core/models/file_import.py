@@ -204,7 +204,9 @@ class FinanceFileImport(models.Model):
             fmt = detect(data, filename, lambda f: registry._is_installed(f.parse))
             vals["file_format"] = fmt.label
             with self.env.cr.savepoint():
-                counts = self._read_file(fmt, data, filename, company, connection, reporter, run)
+                # created first, so that the lines it creates point to it (rolled back with them)
+                record = self.sudo().create(dict(vals, state="done"))
+                counts = self._read_file(fmt, data, filename, company, connection, reporter, run, record)
         except psycopg2.Error:
             raise  # the database's own errors (serialisation, locks) are retried by the caller
         except Exception as exc:  # a hostile file must end as a failed record, never a crash
@@ -225,7 +227,7 @@ class FinanceFileImport(models.Model):
             self.env.cr.postcommit.add(lambda: reporter.finish("done", counts=counts))
             self.env.cr.postrollback.add(lambda: reporter.finish("failed", "the transaction was rolled back"))
         statements = counts.pop("statement_ids", [])
-        record = self.sudo().create(dict(vals, state="done", statement_ids=[fields.Command.set(statements)], **counts))
+        record.write(dict(statement_ids=[fields.Command.set(statements)], **counts))
         record._attach(data)
         self.env["finance.audit.event"]._log(
             "file.imported", record, summary=f"{filename}: {counts['lines_created']} line(s)",
@@ -233,7 +235,7 @@ class FinanceFileImport(models.Model):
         return record
 
     @api.model
-    def _read_file(self, fmt, data, filename, company, connection, reporter=None, run=None):
+    def _read_file(self, fmt, data, filename, company, connection, reporter=None, run=None, record=None):
         """Read the file (incrementally when its format can) and hand it to the sync engine's one
         ingestion entry point; returns the counters of this record."""
         progress = SyncProgress()
@@ -248,7 +250,8 @@ class FinanceFileImport(models.Model):
             parsed = fmt.parse(data, filename, charset=charset) if charset else fmt.parse(data, filename)
             chunks, parsed_notes, events = chunks_of(parsed), lambda: parsed.notes, lambda: parsed.status_events
         engine = self.env["finance.sync.engine"]
-        engine._ingest(progress, company=company, connection=connection, run=run, chunks=chunks, source=filename)
+        engine._ingest(progress, company=company, connection=connection, run=run, chunks=chunks, source=filename,
+                       file_import=record)
         engine._ingest(progress, company=company, connection=connection, run=run, status_events=events(),
                        source=filename)
         counts = progress.counters(("statements_created", "lines_created", "lines_skipped", "status_events",

@@ -43,11 +43,11 @@ class FinanceFileImportActions(models.Model):
         return action
 
     def action_view_lines(self):
-        """The bank transactions of the statements this file created or added lines to."""
+        """The bank transactions this file created (not the other lines of its statements)."""
         self.ensure_one()
         check_button(self, "finance_bridge_core.group_finance_user")
         action = self.env["ir.actions.act_window"]._for_xml_id("finance_bridge_core.action_finance_bank_transaction")
-        action.update(domain=[("statement_id", "in", self.statement_ids.ids)], context={},
+        action.update(domain=[("finance_file_import_id", "=", self.id)], context={},
                       name=_("Transactions of %s", self.name))
         return action
 

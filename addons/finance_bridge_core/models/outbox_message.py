@@ -16,6 +16,7 @@ from ..lib.evidence import evidence_writer, writing_evidence
 from ..lib.masking import mask_text
 from ..lib.outbox_handlers import OutboxPermanentError, payload_digest, register_outbox_handler, source_mismatch
 from ..lib.payment_codec import batch_from_payload
+from ..lib.provider_state import collect_states, replay_states
 from .button_access import check_button
 
 _logger = logging.getLogger(__name__)
@@ -159,16 +160,18 @@ class FinanceOutboxMessage(models.Model):
         previous = self.state
         self.write({"state": "sending", "attempts": self.attempts + 1})
         started = time.monotonic()
+        states = []
         try:
             if handler is None:
                 raise OutboxPermanentError(f"no handler installed for {self.message_type}")
             self._verify_source()
-            with self.env.cr.savepoint():
+            with collect_states() as states, self.env.cr.savepoint():
                 result = handler(self) or {}
         except CONCURRENCY_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the message
             self.env.invalidate_all()
+            replay_states(states)  # a token the bank refreshed during the handler stays stored
             permanent = isinstance(exc, OutboxPermanentError) or not getattr(exc, "retryable", True)
             dead = permanent or self.attempts >= self.max_attempts
             error = mask_text(str(exc) or exc.__class__.__name__)

@@ -5,17 +5,27 @@ model: it resolves the journal, keeps the progress and the notes; here a stateme
 checked, keyed, de-duplicated and written (bulk writer or ORM), and balances stored. Addons
 extend ``_store_statement`` / ``_create_lines`` with ``super()``.
 """
+import contextvars
 import logging
 from decimal import Decimal
 
 from odoo import _, api, models
 
 from ..lib.amounts import amount_problem, balance_mismatch
+from ..lib.decision_guard import server_scope
 from ..lib.errors import FormatError
 from ..lib.import_keys import ImportKeyer
 from ..lib.masking import mask_account
 
 _logger = logging.getLogger(__name__)
+# The ``finance.file.import`` id whose file is being ingested: set by ``finance.sync.engine._ingest``
+# only (server scope, never a context key a client could pass), written on every line it creates.
+_FILE_IMPORT = contextvars.ContextVar("finance_bridge_file_import", default=None)
+
+
+def ingesting_file(file_import_id):
+    """Lines created inside this block belong to the file import ``file_import_id``."""
+    return server_scope(_FILE_IMPORT, file_import_id or None)
 
 
 CREATE_BATCH = 500      # ORM path: lines per create() call
@@ -231,6 +241,7 @@ class FinanceStatementIngestion(models.AbstractModel):
                 "partner_id": partners.get(line.counterparty_iban, False),
                 "transaction_type": line.bank_transaction_code, "finance_import_key": key,
                 "transaction_details": _details(line), "sequence": sequence,
+                "finance_file_import_id": _FILE_IMPORT.get() or False,
             }
             foreign = line.foreign_amount
             if foreign and foreign.amount and line.amount.amount and foreign.currency != currency.name \

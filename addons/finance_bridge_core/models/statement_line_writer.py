@@ -65,7 +65,7 @@ KNOWN_STORED = {
     "account.bank.statement.line": frozenset("""id move_id journal_id company_id statement_id sequence partner_id
         currency_id foreign_currency_id create_uid write_uid account_number partner_name transaction_type
         payment_ref internal_index transaction_details amount amount_currency is_reconciled create_date
-        write_date amount_residual finance_import_key""".split()),
+        write_date amount_residual finance_import_key finance_file_import_id""".split()),
 }
 
 
@@ -339,6 +339,7 @@ class FinanceStatementLineWriter(models.AbstractModel):
                 "amount": amount, "amount_currency": amount_currency,
                 "is_reconciled": foreign.is_zero(float(residual)), "create_date": now, "write_date": now,
                 "amount_residual": float(residual), "finance_import_key": vals.get("finance_import_key"),
+                "finance_file_import_id": vals.get("finance_file_import_id") or None,
                 **extra_defaults["account.bank.statement.line"],
             })
             for offset, line in enumerate((liquidity, counterpart)):

@@ -30,11 +30,13 @@ from ..lib.decision_guard import decides
 from ..lib.dto import FetchResult, StatusResult
 from ..lib.errors import ConfigurationError, FinanceBridgeError, FormatError, ProviderError, RetryAfter
 from ..lib.file_formats import StatementChunk
-from ..lib.masking import mask_account, mask_text
+from ..lib.masking import mask_account, mask_text, normal_account
 from ..lib.provider_context import bank_zone
 from ..lib.provider_protocols import Capability, declares
+from ..lib.provider_state import collect_states, replay_states
 from ..lib.sync_progress import SyncProgress
 from ..lib.user_errors import describe_error
+from .statement_ingestion import ingesting_file
 
 _logger = logging.getLogger(__name__)
 
@@ -62,8 +64,12 @@ class FinanceSyncEngine(models.AbstractModel):
     # ------------------------------------------------------------------ one run
     @api.model
     @decides
-    def _run(self, connection, trigger="cron", clock=None):
+    def _run(self, connection, trigger="cron", clock=None, accounts=None):
         """Synchronise one claimed connection inside the caller's transaction; returns the run.
+
+        ``accounts`` (account numbers, spaces and case ignored) narrows STATEMENTS and BALANCES to
+        those accounts of the connection (a bank's ``sync_account`` notification); such a partial
+        run does not move the connection's next scheduled run.
 
         Data and cursors are written under a savepoint: on any failure they roll back together,
         the run records the error and the connection backs off; the next attempt starts from
@@ -74,19 +80,16 @@ class FinanceSyncEngine(models.AbstractModel):
             "connection_id": connection.id, "trigger": trigger, "correlation_id": str(uuid.uuid4()),
         })
         started = time.monotonic()
-        provider = None
         try:
-            with self.env.cr.savepoint():
+            with collect_states() as states, self.env.cr.savepoint():
                 provider = connection._make_provider(run.correlation_id, clock=clock)
                 self._check_quota(connection, provider, trigger)
-                progress = self._drive(connection, provider, run)
+                progress = self._drive(connection, provider, run, accounts)
         except CONCURRENCY_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure must be recorded, never lost
             self.env.invalidate_all()
-            state = provider.context.state if provider is not None else None
-            if state is not None and state.journal:
-                state.replay()
+            replay_states(states)
             self._fail(connection, run, exc, time.monotonic() - started)
             return run
         now = fields.Datetime.now()
@@ -94,8 +97,9 @@ class FinanceSyncEngine(models.AbstractModel):
             run._add_note(note)
         counts = progress.counters(RUN_COUNTERS)
         run.write(dict(counts, state="done", finished_at=now, duration=time.monotonic() - started))
-        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False,
-                "next_run": now + connection._interval()}
+        vals = {"last_success": now, "consecutive_failures": 0, "next_retry": False, "last_error": False}
+        if accounts is None:
+            vals["next_run"] = now + connection._interval()
         if connection.state == "error":
             vals["state"] = "active"
         connection.sudo().write(vals)
@@ -120,18 +124,21 @@ class FinanceSyncEngine(models.AbstractModel):
                                      n=state.consent.frequency_per_day, day=today))
 
     @api.model
-    def _drive(self, connection, provider, run):
+    def _drive(self, connection, provider, run, accounts=None):
         """Call what the provider declares, in order; returns the run's ``SyncProgress``."""
         progress = SyncProgress()
+        if accounts is not None:
+            numbers = ", ".join(mask_account(a) for a in accounts)
+            run._add_note(_("only account(s) %s", numbers))
         driven = False
         if declares(provider, Capability.FILES):
             self._sync_files(connection, provider, run, progress)
             driven = True
         elif declares(provider, Capability.STATEMENTS):
-            self._sync_statements(connection, provider, run, progress)
+            self._sync_statements(connection, provider, run, progress, accounts)
             driven = True
         if declares(provider, Capability.BALANCES):
-            self._sync_balances(connection, provider, run, progress)
+            self._sync_balances(connection, provider, run, progress, accounts)
             driven = True
         if declares(provider, Capability.STATUS) and not declares(provider, Capability.FILES):
             self._sync_status(connection, provider, run, progress)
@@ -143,16 +150,20 @@ class FinanceSyncEngine(models.AbstractModel):
         return progress
 
     @api.model
-    def _accounts(self, connection):
+    def _accounts(self, connection, accounts=None):
+        """The connection's account links, only those of ``accounts`` when given."""
+        wanted = None if accounts is None else {normal_account(a) for a in accounts}
         for link in connection.account_ids:
+            if wanted is not None and normal_account(link.account_number) not in wanted:
+                continue
             if not link.account_number:
                 raise UserError(_("Journal %s has no bank account number.", link.journal_id.display_name))
             yield link
 
     @api.model
-    def _sync_statements(self, connection, provider, run, progress):
+    def _sync_statements(self, connection, provider, run, progress, accounts=None):
         """STATEMENTS: every account from its cursor, page after page; the cursor moves with the data."""
-        for link in self._accounts(connection):
+        for link in self._accounts(connection, accounts):
             cursor, pending = link.cursor or None, None
             for _page in range(MAX_PAGES):
                 result = provider.fetch_statements(link.account_number, cursor)
@@ -180,9 +191,9 @@ class FinanceSyncEngine(models.AbstractModel):
             link.write(vals)
 
     @api.model
-    def _sync_balances(self, connection, provider, run, progress):
+    def _sync_balances(self, connection, provider, run, progress, accounts=None):
         """BALANCES: what the bank reports now, per account."""
-        for link in self._accounts(connection):
+        for link in self._accounts(connection, accounts):
             balances = tuple(provider.fetch_balances(link.account_number) or ())
             self._ingest(progress, connection=connection, run=run, journal=link.journal_id, balances=balances)
 
@@ -282,7 +293,7 @@ class FinanceSyncEngine(models.AbstractModel):
     # ------------------------------------------------------------------ the ingestion entry point
     @api.model
     def _ingest(self, progress=None, *, company=None, connection=None, run=None, journal=None,
-                statements=(), chunks=(), balances=(), status_events=(), source=None):
+                statements=(), chunks=(), balances=(), status_events=(), source=None, file_import=None):
         """Store what a bank delivered; returns the ``SyncProgress`` (``progress`` or a new one).
 
         ``statements`` (whole ``StatementDTO``s) and ``chunks`` (``StatementChunk``s of statements read
@@ -291,14 +302,17 @@ class FinanceSyncEngine(models.AbstractModel):
         (read after the statements: a streaming reader completes them while its chunks are read)
         become ``finance.status.event`` rows. ``source`` names the file in errors. Notifications
         (``StatementDTO.notification``) are imported only when the company asks for them.
+        ``file_import`` (a ``finance.file.import``) is written on every line created
+        (``finance_file_import_id``): its *Transactions* are exactly those.
         """
         progress = progress if progress is not None else SyncProgress()
         company = company or (connection.company_id if connection else journal.company_id if journal
                               else self.env.company)
         whole = (StatementChunk(statement=s, lines=s.lines) for s in statements)
         iterator = iter(chain(chunks, whole))
-        for chunk in iterator:
-            self._ingest_one(progress, chunk, iterator, company, connection, run, journal, source)
+        with ingesting_file(file_import.id if file_import else None):
+            for chunk in iterator:
+                self._ingest_one(progress, chunk, iterator, company, connection, run, journal, source)
         self._ingest_balances(progress, balances, company, connection, run, journal)
         events = tuple(status_events)
         if events:

@@ -19,7 +19,7 @@ from ..lib.concurrency import CONCURRENCY_ERRORS, drain_due
 from ..lib.decision_guard import decides
 from ..lib.errors import FormatError
 from ..lib.evidence import writing_evidence
-from ..lib.masking import mask_account, mask_text
+from ..lib.masking import mask_account, mask_text, normal_account
 from ..lib.user_errors import describe_error
 from ..lib.webhook_protocol import EVENT_KINDS, WebhookEvent
 from ..lib.webhook_verify import WebhookRefused, body_digest, check_size
@@ -37,10 +37,6 @@ _LAST_TRIGGER = [float("-inf")]  # per process; a lost race only triggers twice
 
 class _ConnectionBusy(Exception):
     """A sync of the connection is running in another worker: apply the event a little later."""
-
-
-def _normal_account(value):
-    return "".join(str(value or "").split()).upper()
 
 
 class FinanceWebhookInbox(models.Model):
@@ -262,8 +258,8 @@ class FinanceWebhookInbox(models.Model):
         return "ignored", "not an event the core applies", None
 
     def _apply_sync(self, connection):
-        wanted = _normal_account(self.account_ref)
-        if wanted not in {_normal_account(n) for n in connection.account_ids.mapped("account_number")}:
+        wanted = normal_account(self.account_ref)
+        if wanted not in {normal_account(n) for n in connection.account_ids.mapped("account_number")}:
             raise ValueError(f"account {mask_account(wanted)} is not served by connection {connection.name}")
         if connection.state not in ("active", "error"):
             return "ignored", f"connection is {connection.state}", None
@@ -271,7 +267,7 @@ class FinanceWebhookInbox(models.Model):
                             (connection.id,))
         if not self.env.cr.fetchone():
             raise _ConnectionBusy()
-        run = connection._run_sync(trigger="webhook")
+        run = connection._run_sync(trigger="webhook", accounts=[wanted])
         if run.state != "done":
             return "retry", run.error or "synchronisation failed", run
         return "applied", f"sync run: {run.lines_created} line(s) created", run

@@ -13,7 +13,7 @@ class RestTestProvider(OAuthProviderMixin, Provider):
     config_schema = (ConfigField("base_url", "Base URL", type="url", required=True),
                      ConfigField("client_id", "Client id", required=True))
     secret_schema = (SecretField("client_secret", "Client secret", required=True),
-                     SecretField("oauth_token", "OAuth token (set by Connect)"),
+                     SecretField("oauth_token", "OAuth token (set by Connect)", managed=True),
                      SecretField("tls_certificate", "Client certificate (PEM)"),
                      SecretField("tls_private_key", "Client private key (PEM)"),
                      SecretField("tls_pkcs12", "Client certificate (PKCS#12, base64)"),

@@ -42,7 +42,19 @@ def _sample_payment_batch_line(b):
     return env["finance.payment.batch.line"].create({"batch_id": batch.id, "move_id": bill.id})
 
 
+def _sample_statement_line(b):
+    """A bank statement line of a bank journal, linked to the file import that created it."""
+    env = b.env
+    journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", b.company.id)], limit=1)
+    file_import = env["finance.file.import"].create({"name": "walker.xml", "state": "done",
+                                                     "company_id": b.company.id})
+    return env["account.bank.statement.line"].create({
+        "journal_id": journal.id, "payment_ref": "walker sample line", "amount": 2.0, "date": "2026-01-05",
+        "finance_file_import_id": file_import.id})
+
+
 SAMPLE_RECORDS = {
+    "account.bank.statement.line": _sample_statement_line,
     "finance.audit.event": lambda b: b.env["finance.audit.event"]._log("test.sample", summary="walker sample",
                                                                        company=b.company),
     "finance.reconcile.suggestion": _sample_reconcile_suggestion,

@@ -2,12 +2,15 @@
 messages are append-only for every user; only the audited retention action deletes them (issue #13,
 class 3)."""
 import base64
+import json
 from datetime import timedelta
 
 from odoo import fields
 from odoo.tests.common import TransactionCase, new_test_user
 
 from ..lib.evidence import evidence_writer
+from ..lib.http_exchange import HttpExchange
+from ..lib.webhook_protocol import WebhookEvent
 from . import factories
 from .outbox_sources import queue_message
 from .rpc_case import RpcAttackCase
@@ -236,6 +239,37 @@ class TestEvidenceRetention(TransactionCase):
                                                         ("company_id", "=", self.company.id)])
         self.assertEqual(len(audit), 1)
         self.assertEqual((audit.user_id, '"finance.file.import": 1' in audit.payload), (self.admin, True))
+
+    def test_webhook_inbox_refusals_and_http_exchanges_covered(self):
+        """The wizard also deletes finished webhook events, webhook refusals and bank API exchanges."""
+        conn = factories.ConnectionFactory(company_id=self.company.id, name="Retention webhooks")
+        Inbox = self.env["finance.webhook.inbox"].sudo()
+        ids, _cid = Inbox._store(conn, [WebhookEvent("ret-applied", "other"), WebhookEvent("ret-queued", "other")],
+                                 b"{}", "127.0.0.1")
+        applied, queued = Inbox.browse(ids).sorted("event_id")
+        applied.write({"state": "ignored"})
+        Refusal = self.env["finance.webhook.refusal"].sudo()
+        Refusal._append("bad_signature", 401, conn, "127.0.0.1", "retention")
+        refusal = Refusal.search([("connection_id", "=", conn.id)])
+        now = fields.Datetime.now()
+        self.env["finance.http.exchange"]._record(conn, [HttpExchange(
+            method="GET", url="https://bank.example/v1/accounts", host="bank.example", status=200, duration_ms=5,
+            started_at=now, request_headers={}, request_body="", request_size=0, response_headers={},
+            response_body="{}", response_size=2)])
+        exchange = self.env["finance.http.exchange"].sudo().search([("connection_id", "=", conn.id)])
+        self.assertEqual(len(exchange), 1)
+        self.age([applied, queued, refusal, exchange], 400)
+        Refusal._append("stale", 401, conn, "127.0.0.1", "recent")
+        recent = Refusal.search([("connection_id", "=", conn.id), ("reason", "=", "stale")])
+        self.env["finance.evidence.retention"].with_user(self.admin).create({"days": 365}).action_purge()
+        self.assertFalse(applied.exists() or refusal.exists() or exchange.exists())
+        self.assertTrue(queued.exists(), "a queued webhook event is still to be applied: never purged")
+        self.assertTrue(recent.exists(), "younger than the period")
+        audit = self.env["finance.audit.event"].search([("event_type", "=", "evidence.purged"),
+                                                        ("company_id", "=", self.company.id)])
+        facts = json.loads(audit.payload)
+        self.assertEqual((facts["finance.webhook.inbox"], facts["finance.webhook.refusal"],
+                          facts["finance.http.exchange"]), (1, 1, 1))
 
     def test_retention_needs_a_period(self):
         wizard = self.env["finance.evidence.retention"].with_user(self.admin).create({"days": 0})

@@ -175,6 +175,26 @@ class TestRestConnection(LoopbackHttpMixin, TransactionCase):
         self.assertFalse(exchange.sync_run_id)
         self.assertEqual(message.http_exchange_count, 1)
 
+    def test_outbox_handler_failure_keeps_the_refreshed_token(self):
+        """The token refreshed inside a failed payment handler survives its rollback (state replay)."""
+        def submit(message):
+            message.connection_id.sudo()._make_provider(message.correlation_id).test_connection()
+            raise ProviderError("the bank did not confirm the submission", retryable=True)
+
+        register_outbox_handler("test.rest_refresh", "Test REST refresh")(submit)
+        self.addCleanup(unregister_outbox_handler, "test.rest_refresh")
+        old = self.give_token(expires_in=30)
+        message = queue_message(self.env, "rest-outbox-2", "test.rest_refresh", {"n": 2}, connection=self.conn)
+        message.sudo()._process()
+        self.assertEqual(message.state, "failed")
+        self.assertEqual([(e.method, e.status_code) for e in message.http_exchange_ids.sorted("id")],
+                         [("POST", 200), ("GET", 200)])
+        fresh = self.stored_token()
+        self.assertNotEqual(fresh.refresh_token, old.refresh_token, "the rotated refresh token is kept")
+        self.assertNotIn(old.refresh_token, self.server.refresh)
+        self.assertEqual(len(self.env["finance.audit.event"].search([("event_type", "=", "oauth.token.refreshed"),
+                                                                    ("res_id", "=", self.conn.id)])), 1)
+
     def test_retention_cron_deletes_old_exchanges_audited(self):
         self.give_token()
         self.conn._run_sync()

@@ -13,6 +13,7 @@ from unittest.mock import patch
 
 from odoo.tests.common import new_test_user
 
+from ..lib.decision_guard import decision_scope
 from ..models import statement_line_writer
 from . import factories, writer_equality
 from .common import FinanceBridgeCase
@@ -34,6 +35,9 @@ class WriterEqualityCase(FinanceBridgeCase):
         cls.eur.active = True
         cls.chf = cls.env.ref("base.CHF")
         cls.chf.active = True
+        # the file the lines come from: both paths must write the link to it
+        cls.file_import = cls.env["finance.file.import"].sudo().create(
+            {"name": "writer.xml", "state": "done", "company_id": cls.company.id})
         rates = cls.env["res.currency.rate"]
         for currency, rate in ((cls.eur, 0.9137), (cls.chf, 0.8791)):
             rates.create({"currency_id": currency.id, "rate": rate, "name": "2025-01-01",
@@ -52,7 +56,7 @@ class WriterEqualityCase(FinanceBridgeCase):
                 "payment_ref": f"ref {seq}", "amount": Decimal(amount), "partner_name": "ACME",
                 "account_number": "DE89370400440532013000", "transaction_type": "PMNT-RCDT-ESCT",
                 "finance_import_key": f"k{seq}-{amount}", "transaction_details": {"seq": seq},
-                "sequence": seq,
+                "sequence": seq, "finance_file_import_id": self.file_import.id,
             }, **extra))
         return result
 
@@ -67,7 +71,8 @@ class WriterEqualityCase(FinanceBridgeCase):
                 orm_vals = [dict(v, amount=float(v["amount"]), **({"amount_currency": float(v["amount_currency"])}
                                                                    if "amount_currency" in v else {}))
                             for v in vals_list]
-                lines = env["account.bank.statement.line"].create(orm_vals)
+                with decision_scope("ingestion"):  # as the one ingestion path (@decides) creates them
+                    lines = env["account.bank.statement.line"].create(orm_vals)
                 stock.update(writer_equality.snapshot(env, lines.ids, statement))
                 raise _Rollback
         except _Rollback:

@@ -110,15 +110,44 @@ class TestWebhookHttp(HttpCase):
         self.assertEqual(self.refusals("length_required"), 1)
 
     def test_unknown_token_is_refused_and_counted_without_connection(self):
+        """Unknown tokens (anyone can send them): one aggregate row per reason and hour, not one per request."""
         body = status_body("evt-unknown", "E2E-WH-6")
         Refusal = self.env["finance.webhook.refusal"]
-        before = Refusal.search_count([("connection_id", "=", False), ("reason", "=", "unknown_token")])
-        self.assertRefused(self.post(body, signed_headers(body), url="/finance_bridge/webhook/" + "x" * 43),
-                           404, "unknown_token")
-        self.assertEqual(Refusal.search_count([("connection_id", "=", False), ("reason", "=", "unknown_token")]),
-                         before + 1)
+        unknown = [("connection_id", "=", False), ("reason", "=", "unknown_token")]
+        before_rows = Refusal.search_count(unknown)
+        before = Refusal._counts().get(None, {}).get("unknown_token", 0)
+        for n in range(3):
+            self.assertRefused(self.post(body, signed_headers(body), url="/finance_bridge/webhook/" + f"x{n}" * 20),
+                               404, "unknown_token")
+        self.assertEqual(Refusal._counts().get(None, {}).get("unknown_token"), before + 3)
+        self.assertLessEqual(Refusal.search_count(unknown), before_rows + 1, "one row for the hour")
+        row = Refusal.search(unknown, order="period_start desc", limit=1)
+        self.assertGreaterEqual(row.count, 3)
+        self.assertEqual(row.period_start, row.period_start.replace(minute=0, second=0, microsecond=0))
+        # the connection's own counters stay per delivery and exact
+        self.assertRefused(self.post(body, {}), 401, "unsigned")
+        self.assertRefused(self.post(body, {}), 401, "unsigned")
+        self.assertEqual(Refusal._counts(self.conn), {self.conn.id: {"unsigned": 2}})
+        self.assertEqual(self.refusals("unsigned"), 2)
         response = self.url_open(self.url)  # GET is not a delivery
         self.assertEqual(response.status_code, 405)
+
+    def test_refusals_past_retention_deleted_by_the_cron_audited(self):
+        Refusal = self.env["finance.webhook.refusal"].sudo()
+        Refusal._append("unknown_token", 404, None, "192.0.2.1", "old flood")
+        Refusal._append("bad_signature", 401, self.conn, "192.0.2.1", "old")
+        Refusal._append("stale", 401, self.conn, "192.0.2.1", "recent")
+        self.env.cr.execute("UPDATE finance_webhook_refusal SET received_at = received_at - interval '31 days', "
+                            "period_start = period_start - interval '31 days' WHERE detail IN ('old flood', 'old')")
+        self.env.invalidate_all()
+        self.env["ir.config_parameter"].sudo().set_param("finance_bridge.webhook_refusal_days", "30")
+        counts = Refusal._cron_purge()
+        self.assertEqual(counts.get(self.conn.company_id.id), 1)
+        self.assertGreaterEqual(counts.get(None), 1)
+        self.assertEqual(Refusal.search([("detail", "in", ("old flood", "old", "recent"))]).mapped("detail"),
+                         ["recent"])
+        audits = self.env["finance.audit.event"].search([("event_type", "=", "webhook_refusal.purged")])
+        self.assertEqual(len(audits), 2, "one per company, one for the unknown tokens")
 
     def test_malformed_signed_body_is_refused(self):
         body = b'{"id": "", "type": "status"}'

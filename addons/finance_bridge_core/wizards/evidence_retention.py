@@ -13,7 +13,14 @@ PURGEABLE = {
     "finance.sync.run": [("state", "!=", "running")],
     "finance.status.event": [],
     "finance.outbox.message": [("state", "in", ("sent", "dead"))],
+    "finance.webhook.inbox": [("state", "!=", "queued")],   # a queued event is still to be applied
+    "finance.http.exchange": [],
+    "finance.webhook.refusal": [],
 }
+# Also kept by a daily cron of their own with a shorter default (settings / system parameter):
+# ``finance.http.exchange`` (Bank API exchanges, 90 days) and ``finance.webhook.refusal`` (90 days,
+# also the hourly counts of unknown tokens, which belong to no company). This wizard deletes a
+# company's older ones on demand too, with the same audit event as the rest.
 
 
 class FinanceEvidenceRetention(models.TransientModel):
@@ -21,8 +28,9 @@ class FinanceEvidenceRetention(models.TransientModel):
     _description = "Delete bank evidence older than a retention period"
 
     days = fields.Integer(required=True, default=3650,
-                          help="Imported files (with their originals), sync runs, status events and sent or dead "
-                               "outbound messages created more than this many days ago are deleted.")
+                          help="Imported files (with their originals), sync runs, status events, sent or dead "
+                               "outbound messages, applied/ignored/failed webhook events, webhook refusals and "
+                               "bank API exchanges created more than this many days ago are deleted.")
     summary = fields.Text(readonly=True)
 
     def action_purge(self):
