@@ -200,8 +200,8 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
             raise
 
     def _ais_token(self, force=False):
-        """The consent's access token, refreshed before expiry; the core stores a refreshed one after
-        the run (``oauth_token_writer``), this run keeps it in memory."""
+        """The consent's access token, refreshed before expiry; a refreshed one is stored through the
+        provider state (sealed, audited, kept when the run fails later), this run keeps it in memory."""
         if not self.state.consent.reference:
             raise errors.ConsentProblem("CONSENT_UNKNOWN", "no consent yet: press Connect on the connection "
                                                            "and approve the access at the bank")
@@ -209,7 +209,9 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
             self._token = self.oauth_access_token()
         elif force or self._token.expires_within(self.context.now(), self.oauth_refresh_skew):
             self._token = self.oauth_client().refresh(self._token or self.oauth_token())
-            self.context.oauth_token_writer(self._token)
+            for value in (self._token.access_token, self._token.refresh_token):
+                self.context.logger.add_secret(value)
+            self.state.store_secret(self.oauth_token_secret, self._token.to_json())
         return self._token
 
     def _pis_token(self):
