@@ -35,10 +35,10 @@ from . import (
     status_event,
     sync_engine,
     sync_run,
-    webhook_inbox,
-    webhook_refusal,
     trace,
     transit_hooks,
+    webhook_inbox,
+    webhook_refusal,
 )
 
 # isort: split
