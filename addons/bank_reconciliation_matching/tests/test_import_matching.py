@@ -50,7 +50,7 @@ class TestImportMatching(ReconcileCase):
         inv = self.invoice(100.0, reference="RF18 5390 0754 7034")
         # 0.30 under the tolerance: written off, which the set-based writer leaves to Odoo.
         stmt = self.statement(self.dto("100.30", "h1", label="Payment", remittance_structured="RF18539007547034"))
-        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
         self.assertEqual(inv.payment_state, "paid")
         run = self.env["finance.reconcile.run"].search([("journal_id", "=", self.journal.id)])
         self.assertEqual((run.lines_auto, run.lines_bulk), (1, 0))
