@@ -95,7 +95,17 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         receivable/payable account, in the company currency, of no payment and no statement line."""
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
+        # Entries with tax lines are found once per entry (not once per item: an opening-balance
+        # entry carries thousands of items).
         rows = self.env.execute_query(SQL("""
+            WITH taxed AS (
+                SELECT DISTINCT tax_line.move_id
+                  FROM account_move_line tax_line
+                  JOIN account_move tmove ON tmove.id = tax_line.move_id AND tmove.move_type = 'entry'
+                 WHERE tax_line.move_id IN (SELECT move_id FROM account_move_line WHERE id = ANY(%(ids)s))
+                   AND (tax_line.tax_repartition_line_id IS NOT NULL OR EXISTS (
+                        SELECT 1 FROM account_move_line_account_tax_rel rel
+                         WHERE rel.account_move_line_id = tax_line.id)))
             SELECT aml.id, aml.balance, aml.amount_residual, aml.date,
                    (SELECT count(*) FROM account_partial_reconcile p
                      WHERE p.debit_move_id = aml.id OR p.credit_move_id = aml.id)
@@ -110,11 +120,7 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
                AND move.statement_line_id IS NULL AND move.tax_cash_basis_rec_id IS NULL
                AND aml.discount_date IS NULL
                AND NOT EXISTS (SELECT 1 FROM account_move__account_payment rel WHERE rel.invoice_id = move.id)
-               AND NOT (move.move_type = 'entry' AND EXISTS (
-                        SELECT 1 FROM account_move_line tax_line WHERE tax_line.move_id = move.id
-                           AND (tax_line.tax_repartition_line_id IS NOT NULL OR EXISTS (
-                                SELECT 1 FROM account_move_line_account_tax_rel rel
-                                 WHERE rel.account_move_line_id = tax_line.id))))
+               AND aml.move_id NOT IN (SELECT move_id FROM taxed)
         """, ids=list(item_ids), company=company.id, currency=company.currency_id.id))
         return {row[0]: ItemState(id=row[0], balance=_dec(row[1]), residual=_dec(row[2]), date=row[3],
                                   partial_count=row[4]) for row in rows}
