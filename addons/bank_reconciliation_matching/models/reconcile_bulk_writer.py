@@ -265,7 +265,9 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
             # Thousands of rows added by single statements to tables whose statistics may say they
             # are small: Odoo's recomputation below joins them (``reconciled_payment_ids``), and a
             # plan made for a few rows takes minutes (measured by the bench: 79 s of 135 s).
-            cr.execute("ANALYZE account_partial_reconcile, account_full_reconcile, account_move_line")
+            # The statement import just inserted as many entries set-wise: account_move too.
+            cr.execute("ANALYZE account_partial_reconcile, account_full_reconcile, account_move_line, account_move, "
+                       "account_payment")
         st_moves = env["account.move"].browse([st_line.move_id.id for st_line, _a, _i, _s in plans])
         # The ORM's write of ``line_ids`` on each statement move (and the invoices' residual writes).
         # Invoices are written too (Odoo's payment-term sync clears their ``needed_terms_dirty``).
