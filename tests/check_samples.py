@@ -105,7 +105,7 @@ def main():
                   f"{record.status_events} status event(s){check}")
         cr.commit()
         again = 0
-        ingestion = env["finance.statement.ingestion"]
+        engine = env["finance.sync.engine"]
         for result in parsed.values():
             if not result:
                 continue
@@ -114,7 +114,7 @@ def main():
                 if stmt.raw.get("message") == "camt.054" and not company.finance_notification_lines:
                     continue
                 journal = Import._journal_for(stmt.account, company)
-                again += ingestion._ingest_into_journal(journal, stmt)["lines_created"]
+                again += engine._ingest(company=company, journal=journal, statements=[stmt]).lines_created
         cr.rollback()
         print(f"re-import of every statement: {again} line(s) created")
         print(f"samples: {imported}/{len(files)} imported")

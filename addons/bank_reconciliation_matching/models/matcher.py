@@ -12,6 +12,7 @@ from odoo.addons.finance_bridge_core.lib.decision_guard import decides
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..lib import structured_refs
 from ..lib.match_dto import BankLine, MatchConfig, OpenItem, UserRule
 from ..lib.match_engine import MatchEngine
 
@@ -23,6 +24,13 @@ AUDIT_CHUNK = 500         # lines per audit event of the set-based reconciliatio
 
 def _dec(value):
     return Decimal(str(value)) if value is not None else None
+
+
+def _line_reference(label):
+    """The item's own label when it is a valid structured reference: a miscellaneous entry (an
+    opening balance, a migration) carries one per receivable line, where the entry's ``ref`` is
+    shared by all its lines (an invoice's terms line repeats its payment reference anyway)."""
+    return label if label and structured_refs.classify(label) else ""
 
 
 class FinanceReconcileMatcher(models.AbstractModel):
@@ -39,7 +47,8 @@ class FinanceReconcileMatcher(models.AbstractModel):
             self.env[model].flush_model()
         rows = self.env.execute_query_dict(SQL("""
             SELECT aml.id, aml.partner_id, aml.amount_residual_currency AS residual, cur.name AS currency,
-                   move.name AS move_name, move.payment_reference, move.ref, aml.payment_id
+                   move.name AS move_name, move.payment_reference, move.ref, aml.payment_id,
+                   aml.name AS label
               FROM account_move_line aml
               JOIN account_move move ON move.id = aml.move_id
               JOIN account_account acc ON acc.id = aml.account_id
@@ -59,7 +68,7 @@ class FinanceReconcileMatcher(models.AbstractModel):
             items[row["id"]] = OpenItem(
                 id=row["id"], amount=_dec(row["residual"]), currency=row["currency"], partner_id=row["partner_id"],
                 kind="payment" if row["payment_id"] else "invoice", name=row["move_name"] or "",
-                reference=row["payment_reference"] or row["ref"] or "")
+                reference=row["payment_reference"] or _line_reference(row["label"]) or row["ref"] or "")
         return items
 
     @api.model

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+from odoo import Command
 from odoo.addons.finance_bridge_core.lib.dto import Money, StatementDTO, StatementLineDTO
 
 from .common import ReconcileCase
@@ -45,12 +46,37 @@ class TestImportMatching(ReconcileCase):
                                                        limit=1)
         self.assertIn(f'"line": {first.id}', event.payload)
 
+    def test_items_of_an_opening_balance_entry_are_matched_by_their_own_structured_label(self):
+        """One entry, several receivable lines with an RF label each (the entry's ref is shared):
+        each statement line settles the item whose label it quotes; a label that is not a valid
+        structured reference gives the item no reference."""
+        receivable = self.receivable(self.invoice(1.0)).account_id
+        misc = self.env["account.journal"].search([("type", "=", "general"), ("company_id", "=", self.company.id)],
+                                                  limit=1)
+        labels = ("RF18 5390 0754 7034", "RF69 1000 01", "RF99 1000 01")  # the last: wrong check digits
+        entry = self.env["account.move"].create({"journal_id": misc.id, "date": "2026-03-01",
+                                                 "ref": "Opening balances", "line_ids": [
+            *(Command.create({"account_id": receivable.id, "partner_id": self.customer.id, "name": label,
+                              "debit": 50.0}) for label in labels),
+            Command.create({"account_id": self.income.id, "credit": 150.0})]})
+        entry.action_post()
+        items = {line.name: line for line in self.receivable(entry)}
+        open_items = self.Matcher._open_items(self.company)
+        references = {label: open_items[line.id].reference for label, line in items.items()}
+        self.assertEqual(references, {labels[0]: labels[0], labels[1]: labels[1], labels[2]: "Opening balances"})
+        self.journal.finance_auto_reconcile = True
+        stmt = self.statement(self.dto("50.00", "o1", label="Payment", remittance_structured="RF69100001"))
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
+        self.assertTrue(self.lines().is_reconciled)
+        self.assertTrue(items[labels[1]].reconciled)
+        self.assertFalse(items[labels[0]].reconciled or items[labels[2]].reconciled)
+
     def test_lines_the_set_based_writer_cannot_take_go_through_the_orm_and_the_run_says_why(self):
         self.journal.finance_auto_reconcile = True
         inv = self.invoice(100.0, reference="RF18 5390 0754 7034")
         # 0.30 under the tolerance: written off, which the set-based writer leaves to Odoo.
         stmt = self.statement(self.dto("100.30", "h1", label="Payment", remittance_structured="RF18539007547034"))
-        self.env["finance.statement.ingestion"]._ingest_into_journal(self.journal, stmt)
+        self.env["finance.sync.engine"]._ingest(journal=self.journal, statements=[stmt])
         self.assertEqual(inv.payment_state, "paid")
         run = self.env["finance.reconcile.run"].search([("journal_id", "=", self.journal.id)])
         self.assertEqual((run.lines_auto, run.lines_bulk), (1, 0))
