@@ -14,6 +14,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from lxml import etree
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.addons.finance_bridge_core.lib.decision_guard import decides
@@ -23,6 +24,7 @@ from odoo.addons.finance_bridge_core.lib.provider_registry import Capability
 from odoo.exceptions import UserError
 
 from ..lib.payment_file import FileLine, build_batch_dto, transfer_ids
+from ..lib.sca_request import sca_request
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +42,9 @@ class FinancePaymentBatchRelease(models.Model):
     outbox_message_id = fields.Many2one("finance.outbox.message", readonly=True, copy=False, guarded=True,
                                         string="Outbound message")
     outbox_state = fields.Selection(related="outbox_message_id.state", string="Transmission")
+    bank_reference = fields.Char(
+        readonly=True, copy=False, guarded=True, index="btree_not_null",
+        help="The bank's id of the payment(s) it accepted (API banks), as reported to the outbox.")
 
     # ------------------------------------------------------------------ payload
     def _payment_batch_dto(self):
@@ -121,14 +126,26 @@ class FinancePaymentBatchRelease(models.Model):
         except (UserError, ValueError) as exc:
             raise OutboxPermanentError(f"{self.name}: {exc}") from None
 
-    # ------------------------------------------------------------------ outcome of the send
+    # ------------------------------------------------------------------ outcome of the send (core hooks)
     @decides
-    def _finance_outbox_sent(self, message):
-        """The handler delivered the file: record MsgId, file, hash and time; lines are now in process."""
+    def _finance_outbox_sent(self, message, result=None):
+        """The bank accepted the message (``finance.outbox.source`` hook, run as superuser).
+
+        A released batch becomes transmitted (file, hash, time, payments posted); in every case the
+        bank's reference is kept and an SCA the bank asks for becomes an activity for the releaser.
+        Idempotent: a replayed message changes nothing twice and schedules no second activity.
+        """
         self.ensure_one()
+        result = result if result is not None else (message.result or {})
+        if self.state == "released":
+            self._record_transmission(message, result)
+        self._record_bank_acceptance(message, result)
+
+    def _record_transmission(self, message, result):
+        """The handler delivered the file: record MsgId, file, hash and time; lines are now in process."""
         attachment = message.file_ids.sorted("id")[-1:] if message.file_ids else self.env["ir.attachment"]
         raw = base64.b64decode(attachment.sudo().datas) if attachment else b""
-        digest = (message.result or {}).get("sha256") or (hashlib.sha256(raw).hexdigest() if raw else False)
+        digest = result.get("sha256") or (hashlib.sha256(raw).hexdigest() if raw else False)
         self.write({"state": "transmitted", "transmitted_at": message.sent_at or fields.Datetime.now(),
                     "file_sha256": digest, "file_attachment_id": attachment.id or False})
         if raw:
@@ -143,6 +160,53 @@ class FinancePaymentBatchRelease(models.Model):
             "payment_batch.transmitted", self, summary=f"{self.name}: {self.msg_id} transmitted",
             payload={"msg_id": self.msg_id, "sha256": digest, "content_hash": self.content_hash,
                      "message": message.id})
+
+    def _record_bank_acceptance(self, message, result):
+        """The bank's payment id on the batch, and the SCA it asks for as the releaser's activity."""
+        reference = str(result.get("bank_reference") or "")[:256] or False
+        if reference and reference != self.bank_reference:
+            self.write({"bank_reference": reference})
+            self.message_post(body=_("Accepted by the bank as %(r)s.", r=reference))
+            self.env["finance.audit.event"]._log(
+                "payment_batch.bank_reference", self, summary=f"{self.name}: bank reference {reference}",
+                payload={"msg_id": message.key, "bank_reference": reference, "message": message.id})
+        sca = sca_request(result)
+        if sca is None:
+            return
+        if sca.link:
+            summary = _("Authorise the payment at the bank")
+            note = Markup("<p>%s</p><p><a href=\"%s\" target=\"_blank\" rel=\"noopener noreferrer\">%s</a></p>") % (
+                _("The bank asks for your strong customer authentication of %(m)s (bank reference %(r)s) "
+                  "before it executes the payments.", m=self.msg_id, r=reference or "-"),
+                sca.link, _("Open the bank's authorisation page"))
+        else:
+            summary = _("Approve the payment in your bank app")
+            note = Markup("<p>%s</p>") % _(
+                "The bank asks for your strong customer authentication of %(m)s (bank reference %(r)s) in its "
+                "own app (decoupled): approve it there; no link is needed.", m=self.msg_id, r=reference or "-")
+        user = self._releaser_or_treasury()
+        if self._has_open_activity(summary, user):
+            return
+        self.activity_schedule("mail.mail_activity_data_todo", user_id=user.id, summary=summary, note=note)
+        self.message_post(body=_("The bank asks for authorisation (%(a)s): %(u)s was given an activity.",
+                                 a=sca.approach, u=user.name))
+        self.env["finance.audit.event"]._log(
+            "payment_batch.sca_requested", self, summary=f"{self.name}: SCA ({sca.approach}) for {user.login}",
+            payload={"msg_id": message.key, "bank_reference": reference, "approach": sca.approach,
+                     "link_host": sca.host, "user": user.id, "message": message.id})
+
+    def _releaser_or_treasury(self):
+        """Who authorises at the bank: the releaser while active, else the batch's owner or us."""
+        for user in (self.released_by_id, self.preparer_id):
+            if user and user.active and not user.share:
+                return user
+        return self.env.user
+
+    def _has_open_activity(self, summary, user):
+        """An open activity with this summary for ``user`` on the batch (hooks replayed schedule none)."""
+        return bool(self.env["mail.activity"].sudo().search_count([
+            ("res_model", "=", self._name), ("res_id", "=", self.id), ("summary", "=", summary),
+            ("user_id", "=", user.id)], limit=1))
 
     @api.model
     def _cron_post_payments(self):
@@ -210,14 +274,27 @@ class FinancePaymentBatchRelease(models.Model):
             lines._set_line_state(pmt_inf_id=pmt_id)
 
     @decides
-    def _finance_outbox_failed(self, message):
-        """The message became a dead letter: the batch stays released; the treasury manager is told."""
+    def _finance_outbox_dead(self, message, reason=None):
+        """The message became a dead letter (``finance.outbox.source`` hook, run as superuser).
+
+        The batch keeps its state (released: a *stuck transmission* exception, models/payment_exception.py,
+        until the message is replayed); its releaser and the treasury managers get an activity (one
+        each, however often the message dies again) — also when the batch was moved behind our back.
+        """
         self.ensure_one()
-        self.message_post(body=_("Not transmitted: %(e)s", e=message.last_error or "-"))
+        error = reason or message.last_error or "-"
+        self.message_post(body=_("Not transmitted: %(e)s", e=error))
         self.env["finance.audit.event"]._log(
             "payment_batch.not_transmitted", self, summary=f"{self.name}: {message.key} not transmitted",
-            payload={"msg_id": message.key, "error": message.last_error, "message": message.id})
-        self._schedule_treasury_activity(_("Payment batch not transmitted"), message.last_error or "")
+            payload={"msg_id": message.key, "error": error, "message": message.id,
+                     "releaser": self.released_by_id.id or False})
+        summary = _("Payment batch not transmitted")
+        note = _("%(m)s is a dead letter: %(e)s. Fix the cause, then replay the message (Outbox) or cancel "
+                 "the batch.", m=message.key, e=error)
+        releaser = self.released_by_id
+        if releaser and releaser.active and not releaser.share and not self._has_open_activity(summary, releaser):
+            self.activity_schedule("mail.mail_activity_data_todo", user_id=releaser.id, summary=summary, note=note)
+        self._schedule_treasury_activity(summary, note)
 
     def _payment_exception(self, lines, event, reason):
         """An exception activity on the batch for its owner: which payment, which status, the ISO reason."""
@@ -239,24 +316,9 @@ class FinancePaymentBatchRelease(models.Model):
         users = group.sudo().all_user_ids.filtered(
             lambda u: self.company_id in u.company_ids and not u.share and u.active)[:3]
         for user in users or self.env.user:
-            self.sudo().activity_schedule("mail.mail_activity_data_todo", user_id=user.id,
-                                          summary=summary, note=note)
-
-
-class FinanceOutboxMessage(models.Model):
-    _inherit = "finance.outbox.message"
-
-    @decides
-    def _process(self):
-        """After sending (or dead-lettering) a payment batch message, tell its batch."""
-        sent = super()._process()
-        if self.res_model == "finance.payment.batch" and self.res_id:
-            batch = self.env["finance.payment.batch"].sudo().browse(self.res_id).exists()
-            if batch and sent and batch.state == "released":
-                batch._finance_outbox_sent(self)
-            elif batch and self.state == "dead":
-                batch._finance_outbox_failed(self)
-        return sent
+            if not self._has_open_activity(summary, user):
+                self.sudo().activity_schedule("mail.mail_activity_data_todo", user_id=user.id,
+                                              summary=summary, note=note)
 
 
 class FinancePaymentBatchLineRelease(models.Model):

@@ -3,6 +3,7 @@ from . import (
     test_adversarial_send_time,
     test_approval_policy_lib,
     test_approval_voiding,
+    test_bank_acceptance,
     test_end_to_end,
     test_iso_status,
     test_killed_worker,
