@@ -128,13 +128,18 @@ class Payment:
     plan: list = dataclasses.field(default_factory=list)
     sca_done: bool = False
     history: list = dataclasses.field(default_factory=list)
+    # Berlin Group redirect / decoupled SCA: the authorisation's id and where the PSU's browser goes back to
+    sca_id: str = ""
+    sca_approach: str = ""
+    redirect_uri: str = ""
+    sca_status: str = "started"
 
 
 class PSD2Bank:
     """One simulated bank. Thread-safe; the server and the tests share one instance."""
 
     def __init__(self, seed=0, ca=None, token_ttl=300, refresh_ttl=90 * 86400, payment_sca=True,
-                 auto_advance=True):
+                 auto_advance=True, decoupled_sca=False):
         self.lock = threading.RLock()
         self.seed = seed
         self.ca = ca or default_ca()
@@ -143,6 +148,8 @@ class PSD2Bank:
         self.token_ttl = token_ttl
         self.refresh_ttl = refresh_ttl
         self.payment_sca = payment_sca
+        # True: payments are authorised in the bank's app (decoupled), never on a redirect page
+        self.decoupled_sca = decoupled_sca
         self.auto_advance = auto_advance
         self.api_url = ""
         self.psu_url = ""
@@ -315,6 +322,10 @@ class PSD2Bank:
                 if pay.plan:
                     self._set_payment_status(pay, pay.plan.pop(0))
             return pay.status
+
+    def set_decoupled_sca(self, decoupled=True):
+        """Payments to come are authorised in the bank's app (decoupled SCA) instead of a redirect page."""
+        self.decoupled_sca = bool(decoupled)
 
     def configure_webhook(self, url, secret, headers=None):
         self.webhooks.configure(url, secret, headers)
@@ -542,6 +553,46 @@ class PSD2Bank:
                 self._payment_sca(pay, True)
             return pay, True
 
+    def payment_sca_start(self, pay, redirect_preferred, redirect_uri):
+        """The SCA approach the payment's answer offers: "redirect" (a page on the PSU host, then back to
+        ``redirect_uri``), "decoupled" (the bank's app) or "oauth" (scaOAuth); None once authorised.
+        A resend of the same request gets the same authorisation."""
+        with self.lock:
+            if pay.sca_done:
+                return None
+            if not pay.sca_id:
+                if self.decoupled_sca:
+                    pay.sca_approach = "decoupled"
+                elif redirect_preferred and redirect_uri:
+                    pay.sca_approach, pay.redirect_uri = "redirect", redirect_uri
+                else:
+                    return "oauth"
+                pay.sca_id = "sca-" + secrets.token_hex(8)
+            return pay.sca_approach
+
+    def payment_for_sca(self, sca_id):
+        """The payment awaiting the PSU's decision on the redirect page ``sca_id``."""
+        with self.lock:
+            pay = next((p for p in self.payments.values() if p.sca_id == sca_id and p.sca_approach == "redirect"),
+                       None)
+            if pay is None or pay.sca_done or pay.status != "RCVD":
+                raise BankError(400, "RESOURCE_UNKNOWN", "This authorisation is unknown or already decided.")
+            return pay
+
+    def decide_payment_sca(self, sca_id, approve):
+        """The PSU's decision on the redirect page; returns the TPP-Redirect-URI the browser goes back to."""
+        with self.lock:
+            pay = self.payment_for_sca(sca_id)
+            self._payment_sca(pay, approve)
+            return pay.redirect_uri
+
+    def sca_status(self, pay, sca_id):
+        """Berlin Group scaStatus of the payment's authorisation."""
+        with self.lock:
+            if sca_id != pay.sca_id:
+                raise BankError(404, "RESOURCE_UNKNOWN", f"No authorisation {sca_id} of this payment.")
+            return pay.sca_status
+
     def _parse_sct(self, body, content_type):
         if "json" not in content_type:
             raise BankError(400, "FORMAT_ERROR", "A single SEPA credit transfer is sent as application/json.")
@@ -605,6 +656,7 @@ class PSD2Bank:
 
     def _payment_sca(self, pay, approve):
         pay.sca_done = True
+        pay.sca_status = "finalised" if approve else "failed"
         if not approve:
             pay.plan = []
             self._set_payment_status(pay, "RJCT")

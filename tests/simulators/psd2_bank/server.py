@@ -4,7 +4,7 @@
   the XS2A endpoints under /v1, the OAuth2 token endpoint and the authorisation-server metadata.
   Every /v1 call must carry X-Request-ID (a UUID), Date, Digest and Signature with
   TPP-Signature-Certificate; the TLS and the signing certificate must name the same TPP.
-* The PSU host (plain HTTP on loopback, what a browser opens) serves the SCA pages (/authorize) and the
+* The PSU host (plain HTTP on loopback, what a browser opens) serves the SCA pages (/authorize; /payments/sca/<id> for a payment's scaRedirect) and the
   admin path (/_admin/<method>, JSON in and out, loopback clients only).
 The handlers translate HTTP to `PSD2Bank` calls and back; the bank holds every rule.
 """
@@ -25,11 +25,12 @@ from . import httpsig
 from .bank import BankError
 
 MAX_BODY = 5 * 1024 * 1024
+PAYMENT_SCA = "/payments/sca/"  # the PSU host's redirect SCA pages of payments
 ADMIN_METHODS = (
     "add_account", "add_transaction", "generate_transactions", "book_pending", "set_page_size", "set_fault",
     "clear_faults", "advance_clock", "expire_tokens", "set_consent_status", "consent_usage", "request_log",
     "payment_count", "payment", "set_payment_outcome", "approve_payment", "advance_payment",
-    "configure_webhook", "approve_sca", "balances_of", "emit_webhook", "deliver_webhook", "webhook_deliveries",
+    "configure_webhook", "approve_sca", "set_decoupled_sca", "balances_of", "emit_webhook", "deliver_webhook", "webhook_deliveries",
 )
 
 
@@ -99,6 +100,8 @@ class ApiHandler(_Handler):
          "get_payment", "payment_status", True),
         ("GET", r"/v1/(?P<service>payments|bulk-payments)/(?P<product>[\w.-]+)/(?P<payment>[\w-]+)/status",
          "payment_status", "payment_status", True),
+        ("GET", r"/v1/(?P<service>payments|bulk-payments)/(?P<product>[\w.-]+)/(?P<payment>[\w-]+)"
+                r"/authorisations/(?P<sca>[\w-]+)", "sca_status", "payment_status", True),
     )
 
     def do_GET(self):
@@ -337,10 +340,21 @@ class ApiHandler(_Handler):
                                                self.h.get("content-type", ""))
         base = f"{self.bank.api_url}/v1/{service}/{product}/{pay.payment_id}"
         links = {"self": {"href": base}, "status": {"href": base + "/status"}}
-        if not pay.sca_done:
+        answer = {"transactionStatus": pay.status, "paymentId": pay.payment_id, "_links": links}
+        preferred = self.h.get("tpp-redirect-preferred", "").lower() == "true"
+        approach = self.bank.payment_sca_start(pay, preferred, self.h.get("tpp-redirect-uri", ""))
+        if approach == "oauth":
             links["scaOAuth"] = {"href": self.bank.api_url + "/.well-known/oauth-authorization-server"}
-        return 201, {"transactionStatus": pay.status, "paymentId": pay.payment_id, "_links": links}, \
-            {"Location": base}
+        elif approach:
+            # implicit start of the authorisation (Berlin Group): its id, status link and, for redirect, the page
+            answer["authorisationId"] = pay.sca_id
+            answer["scaStatus"] = "started"
+            links["scaStatus"] = {"href": f"{base}/authorisations/{pay.sca_id}"}
+            if approach == "redirect":
+                links["scaRedirect"] = {"href": f"{self.bank.psu_url}/payments/sca/{pay.sca_id}"}
+            else:
+                answer["psuMessage"] = "Please approve the payment in your banking app."
+        return 201, answer, {"Location": base}
 
     def _payment(self, service, payment):
         self.bank.grant_for(self.h.get("authorization"), self.client_id)
@@ -355,12 +369,17 @@ class ApiHandler(_Handler):
         pay = self._payment(service, payment)
         return 200, {"transactionStatus": self.bank.poll_status(pay)}, {}
 
+    def h_sca_status(self, body, service, product, payment, sca):
+        return 200, {"scaStatus": self.bank.sca_status(self._payment(service, payment), sca)}, {}
+
 
 class PsuHandler(_Handler):
     """The bank's pages for the PSU (SCA approve / refuse) and the loopback admin path."""
 
     def do_GET(self):
         url = urlsplit(self.path)
+        if url.path.startswith(PAYMENT_SCA):
+            return self._payment_page(url.path[len(PAYMENT_SCA):])
         if url.path != "/authorize":
             return self._send(404, "<h1>Not found</h1>", content_type="text/html; charset=utf-8")
         params = dict(parse_qsl(url.query))
@@ -373,11 +392,20 @@ class PsuHandler(_Handler):
             detail = "<p>Allow account access to: " + ", ".join(html.escape(i) for i in what["accounts"]) + "</p>"
         else:
             detail = f"<p>Authorise payment of {html.escape(what['amount'])} ({what['count']} transfer(s))</p>"
-        form = (f"<form method='post' action='/authorize/decision'>{detail}"
-                f"<input type='hidden' name='sca_id' value='{html.escape(sca_id)}'/>"
-                "<button type='submit' name='decision' value='approve' id='approve'>Approve</button> "
-                "<button type='submit' name='decision' value='refuse' id='refuse'>Refuse</button></form>")
-        return self._send(200, _page(f"{html.escape(params['client_id'])} asks for your authorisation", form),
+        return self._send(200, _page(f"{html.escape(params['client_id'])} asks for your authorisation",
+                                     _decision_form("/authorize/decision", detail, sca_id)),
+                          content_type="text/html; charset=utf-8")
+
+    def _payment_page(self, sca_id):
+        """The redirect SCA page of one payment (its scaRedirect link)."""
+        try:
+            pay = self.bank.payment_for_sca(sca_id)
+        except BankError as exc:
+            return self._send(400, _page("Authorisation refused", f"<p class='error'>{html.escape(exc.text)}</p>"),
+                              content_type="text/html; charset=utf-8")
+        detail = f"<p>Authorise payment of {html.escape(f'{pay.amount} {pay.currency}')} ({pay.count} transfer(s))</p>"
+        return self._send(200, _page(f"{html.escape(pay.client_id)} asks for your authorisation",
+                                     _decision_form(f"{PAYMENT_SCA}{sca_id}/decision", detail, sca_id)),
                           content_type="text/html; charset=utf-8")
 
     def do_POST(self):
@@ -387,6 +415,13 @@ class PsuHandler(_Handler):
             if url.path == "/authorize/decision":
                 form = dict(parse_qsl(body.decode()))
                 target = self.bank.decide_authorisation(form.get("sca_id", ""), form.get("decision") == "approve")
+                return self._send(303, "", {"Location": target}, content_type="text/plain")
+            if url.path.startswith(PAYMENT_SCA) and url.path.endswith("/decision"):
+                form = dict(parse_qsl(body.decode()))
+                sca_id = url.path[len(PAYMENT_SCA):-len("/decision")]
+                if form.get("sca_id") != sca_id:
+                    raise BankError(400, "FORMAT_ERROR", "The form does not belong to this authorisation.")
+                target = self.bank.decide_payment_sca(sca_id, form.get("decision") == "approve")
                 return self._send(303, "", {"Location": target}, content_type="text/plain")
             if url.path.startswith("/_admin/"):
                 return self._admin(url.path[len("/_admin/"):], body)
@@ -405,6 +440,13 @@ class PsuHandler(_Handler):
         except (TypeError, ValueError, KeyError, BankError) as exc:
             return self._send(400, {"error": f"{type(exc).__name__}: {exc}"})
         return self._send(200, {"result": result})
+
+
+def _decision_form(action, detail, sca_id):
+    return (f"<form method='post' action='{html.escape(action)}'>{detail}"
+            f"<input type='hidden' name='sca_id' value='{html.escape(sca_id)}'/>"
+            "<button type='submit' name='decision' value='approve' id='approve'>Approve</button> "
+            "<button type='submit' name='decision' value='refuse' id='refuse'>Refuse</button></form>")
 
 
 def _page(title, content):

@@ -3,9 +3,11 @@ and the subprocess mode with its HTTP admin path."""
 import hashlib
 import hmac
 import json
+import re
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -183,3 +185,58 @@ def test_subprocess_mode_with_http_admin(tmp_path):
         assert status.status_code == 429 and status.headers["Retry-After"] == "3"
         log = remote.request_log(endpoint="payment_status")
         assert log[-1]["faults"] == ["rate_limit"]
+
+
+REDIRECT = {"TPP-Redirect-Preferred": "true", "TPP-Redirect-URI": "https://tpp.example/odoo"}
+
+
+def _psu_decides(link, decision):
+    """The PSU's browser on the scaRedirect page: open it, press a button; returns the bank's answer."""
+    page = requests.get(link, timeout=10)
+    assert page.status_code == 200 and "Authorise payment of 123.45 EUR" in page.text
+    action = re.search(r"action='([^']+)'", page.text).group(1)
+    sca_id = re.search(r"name='sca_id' value='([^']+)'", page.text).group(1)
+    return requests.post(urljoin(link, action), data={"sca_id": sca_id, "decision": decision},
+                         allow_redirects=False, timeout=10)
+
+
+@pytest.mark.parametrize("decision, statuses", [("approve", ["ACTC", "ACSP", "ACSC"]), ("refuse", ["RJCT"])])
+def test_payment_redirect_sca_approve_or_refuse(sim, tpp, decision, statuses):
+    token = tpp.pis_token()
+    request_id = str(uuid.uuid4())
+    created = tpp.call("POST", "/v1/payments/sepa-credit-transfers", json=SCT, token=token, request_id=request_id,
+                       headers=REDIRECT).json()
+    links = created["_links"]
+    assert created["transactionStatus"] == "RCVD" and "scaOAuth" not in links
+    link = links["scaRedirect"]["href"]
+    assert link.startswith(sim.bank.psu_url + "/payments/sca/") and created["scaStatus"] == "started"
+    again = tpp.call("POST", "/v1/payments/sepa-credit-transfers", json=SCT, token=token, request_id=request_id,
+                     headers=REDIRECT).json()
+    assert again["_links"]["scaRedirect"]["href"] == link  # a resend: the same authorisation
+    url = f"/v1/payments/sepa-credit-transfers/{created['paymentId']}/status"
+    assert _poll(tpp, token, url, limit=2) == ["RCVD", "RCVD"]  # waits for the PSU
+    answer = _psu_decides(link, decision)
+    assert answer.status_code == 303 and answer.headers["Location"] == "https://tpp.example/odoo"
+    sca = tpp.call("GET", links["scaStatus"]["href"], token=token).json()["scaStatus"]
+    assert sca == ("finalised" if decision == "approve" else "failed")
+    assert _poll(tpp, token, url) == statuses
+    assert requests.get(link, timeout=10).status_code == 400  # decided: the page is gone
+    assert sim.bank.payment(created["paymentId"])["scaDone"]
+
+
+def test_payment_without_redirect_preference_keeps_sca_oauth_and_decoupled_mode(sim, tpp):
+    token = tpp.pis_token()
+    plain = tpp.call("POST", "/v1/payments/sepa-credit-transfers", json=SCT, token=token,
+                     headers={"TPP-Redirect-URI": "https://tpp.example/odoo"}).json()
+    assert "scaOAuth" in plain["_links"] and "scaRedirect" not in plain["_links"]
+    sim.bank.set_decoupled_sca()
+    app = tpp.call("POST", "/v1/payments/sepa-credit-transfers", json={**SCT, "endToEndIdentification": "E2E-2"},
+                   token=token, headers=REDIRECT).json()
+    assert "scaRedirect" not in app["_links"] and "scaOAuth" not in app["_links"]
+    assert app["scaStatus"] == "started" and app["psuMessage"]
+    status = tpp.call("GET", app["_links"]["scaStatus"]["href"], token=token).json()
+    assert status == {"scaStatus": "started"}
+    sim.bank.approve_payment(app["paymentId"])  # the PSU approves in the bank's app
+    assert tpp.call("GET", app["_links"]["scaStatus"]["href"], token=token).json() == {"scaStatus": "finalised"}
+    url = f"/v1/payments/sepa-credit-transfers/{app['paymentId']}/status"
+    assert _poll(tpp, token, url) == ["ACTC", "ACSP", "ACSC"]
