@@ -5,13 +5,43 @@ or, when the bank takes only single transfers, as one JSON SEPA credit transfer 
 body is a pure function of the batch, so a resend after a timeout is byte-identical and carries
 the same request id: the bank recognises it and never holds two payments.
 """
+import dataclasses
 import json
+import re
 
 from odoo.addons.finance_bridge_core.lib.dto import PAYMENT_STATUSES, StatusEventDTO
 
 FINAL_STATUSES = ("ACSC", "ACCC", "RJCT", "PART", "CANC")
 BULK_PATH = "/v1/bulk-payments/pain.001-sepa-credit-transfers"
 SINGLE_PATH = "/v1/payments/sepa-credit-transfers"
+
+
+IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+
+
+def is_iban(value):
+    """ISO 13616 shape and mod-97 check digits."""
+    if not value or not IBAN_SHAPE.fullmatch(value):
+        return False
+    digits = "".join(str(int(c, 36)) for c in value[4:] + value[:4])
+    return int(digits) % 97 == 1
+
+
+def sepa_batch(batch):
+    """``batch`` with every creditor account that is an IBAN sent as the IBAN.
+
+    XS2A SEPA transfers name the creditor by IBAN (a bank refuses ``Othr``/``bban``); a release
+    where Odoo does not know the account type (no base_iban) hands a valid IBAN over as a plain
+    account number.
+    """
+    def fixed(payment):
+        number = (payment.creditor_account or "").replace(" ", "").upper()
+        if payment.creditor_iban or not is_iban(number):
+            return payment
+        return dataclasses.replace(payment, creditor_iban=number, creditor_account=None)
+
+    payments = tuple(fixed(p) for p in batch.payments)
+    return batch if payments == batch.payments else dataclasses.replace(batch, payments=payments)
 
 
 def sct_body(batch, payment):

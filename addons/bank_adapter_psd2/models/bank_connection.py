@@ -1,5 +1,6 @@
-"""PSD2 on the bank connection: the consent read back from the bank or ended, and the accounts the
-consent is asked for (pending transactions are the core's pending lines).
+"""PSD2 on the bank connection: the consent read back from the bank or ended, the accounts the
+consent is asked for (pending transactions are the core's pending lines) and the web base URL a
+payment's SCA page redirects back to.
 
 Connect / Renew consent is the core's OAuth **Connect** (the provider's ``oauth_begin`` asks the
 bank for the consent first); certificates, circuit breaker and exchange evidence are the core's too.
@@ -29,7 +30,9 @@ class FinanceBankConnection(models.Model):
         config = super()._config()
         if self.is_psd2:
             config = dict(config, accounts=tuple(link.account_number for link in self.account_ids
-                                                 if link.account_number))
+                                                 if link.account_number),
+                          # where the bank's SCA page sends the releaser back (TPP-Redirect-URI)
+                          web_base_url=self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "")
         return config
 
     def _psd2_check(self):

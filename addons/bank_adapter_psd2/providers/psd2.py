@@ -42,7 +42,7 @@ from odoo.addons.finance_bridge_core.lib.request_signing import SigningAuth
 from odoo.addons.finance_bridge_core.lib.tls_material import MaterialSecrets, mount_client_certificate
 from odoo.addons.finance_bridge_core.lib.webhook_protocol import WebhookEvent, WebhookProtocol
 
-from ..lib import budget, errors, payments, xs2a
+from ..lib import budget, errors, payments, sca, xs2a
 from ..lib.cursor import Cursor, pass_window, take_page
 
 # consent status of the bank → the core's consent states
@@ -351,6 +351,7 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
     def submit_payment_batch(self, batch, idempotency_key):
         """Send the batch with the outbox key as X-Request-ID; a resend sends the same bytes and id."""
         token = self._pis_token()
+        batch = payments.sepa_batch(batch)
         sent = []
         if self.config["payment_mode"] == "single":
             parts = [(payments.SINGLE_PATH, payments.sct_body(batch, p), "application/json",
@@ -361,16 +362,21 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
             parts = [(payments.BULK_PATH, xml, "application/xml", payments.request_id_for(idempotency_key),
                       tuple(p.end_to_end_id for p in batch.payments), batch.msg_id)]
         open_payments = dict(self.state.get("payments") or {})
+        # the redirect approach preferred: the bank's page comes back as the releaser's link (sca_redirect)
+        headers = sca.redirect_headers(self.config.get("web_base_url"))
+        approaches = []
         for path, body, content_type, request_id, e2e, msg_id in parts:
-            answer = self._send("POST", path, body=body, headers={"Content-Type": content_type}, token=token,
-                                request_id=request_id, what=f"payment initiation {batch.msg_id}", consent=False)
+            answer = self._send("POST", path, body=body, headers={"Content-Type": content_type, **headers},
+                                token=token, request_id=request_id, what=f"payment initiation {batch.msg_id}",
+                                consent=False)
             payment_id = answer.get("paymentId")
             if not payment_id:
                 raise ProviderError("the bank's payment answer has no paymentId", retryable=False)
+            approaches.append(sca.approach(answer))
             open_payments[payment_id] = {"path": path, "msg_id": msg_id, "e2e": list(e2e),
                                          "status": answer.get("transactionStatus") or "RCVD",
                                          "polls": 0, "next_poll": self.context.now().isoformat(),
-                                         "sca": "scaOAuth" in (answer.get("_links") or {})}
+                                         "sca": approaches[-1][0] is not None}
             sent.append(payment_id)
         self.state.put("payments", open_payments)
         message = f"{len(sent)} payment(s) accepted by the bank: {', '.join(sent)}"
@@ -378,6 +384,7 @@ class Psd2Provider(OAuthProviderMixin, WebhookProtocol, Provider):
             message += " — awaiting the account holder's authorisation at the bank"
         raw = {"content": parts[0][1], "file": f"pain001-{batch.msg_id}.xml"} if len(parts) == 1 and \
             parts[0][2] == "application/xml" else {}
+        raw.update(sca.submission_details(approaches))
         return SubmissionResult(accepted=True, bank_reference=",".join(sent), message=message, raw=raw)
 
     def payment_authorisation_url(self, payment_id, redirect_uri, state_value):
