@@ -4,18 +4,20 @@ bank" activity, the account holder's browser approves (→ ACSC) or refuses (→
 comes back to Odoo; the status reaches the batch by polling. A bank that authorises in its app
 (decoupled) gives the releaser the in-app activity instead."""
 import dataclasses
+import datetime
 import re
 import unittest
+from decimal import Decimal
 from urllib.parse import urljoin
 
 import requests
 
+from odoo.addons.finance_bridge_core.lib.dto import Money, PaymentBatchDTO, PaymentDTO
 from odoo.addons.finance_bridge_core.tests.loopback_server import LoopbackHttpMixin
 from odoo.addons.payment_release_workflow.tests.release_case import ReleaseCase
 
 from ..lib import payments, sca
 from .psd2_case import Psd2Mixin
-from .test_payments import batch
 
 AUTHORISE = "Authorise the payment at the bank"
 IN_APP = "Approve the payment in your bank app"
@@ -40,9 +42,15 @@ class TestScaLib(unittest.TestCase):
         self.assertTrue(payments.is_iban("DE89370400440532013000"))
         self.assertFalse(payments.is_iban("DE89370400440532013001"))   # check digits
         self.assertFalse(payments.is_iban("0532013000"))
-        dto = batch("PAY-S", ("DE02120300000000202051",))
+        dto = PaymentBatchDTO(
+            msg_id="PAY-S", debtor_name="My Company", debtor_iban="DE89370400440532013000",
+            created_at=datetime.datetime(2026, 11, 30, 9, tzinfo=datetime.timezone.utc),
+            payments=(PaymentDTO(end_to_end_id="PAY-S-0", amount=Money(Decimal("10.00"), "EUR"),
+                                 creditor_name="Supplier", creditor_iban="DE02120300000000202051",
+                                 requested_execution_date=datetime.date(2026, 12, 1)),))
         plain = dataclasses.replace(dto.payments[0], creditor_iban=None, creditor_account="de89 3704 0044 0532 0130 00")
-        other = dataclasses.replace(dto.payments[0], creditor_iban=None, creditor_account="0532013000")
+        other = dataclasses.replace(dto.payments[0], end_to_end_id="PAY-S-1", creditor_iban=None,
+                                    creditor_account="0532013000")
         fixed = payments.sepa_batch(dataclasses.replace(dto, payments=(plain, other)))
         self.assertEqual([(p.creditor_iban, p.creditor_account) for p in fixed.payments],
                          [("DE89370400440532013000", None), (None, "0532013000")])
