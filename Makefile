@@ -27,7 +27,7 @@ PSD2_SIM_API_PORT ?= 8469
 PSD2_SIM_PSU_PORT ?= 8470
 MASTER_KEY_FILE := $(CURDIR)/.local/master.key
 
-.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync bench screening-eval check-samples \
+.PHONY: help run test adversarial lint wheels clean-test-dbs check-odoo check-pg demo-sync demo-psd2 bench screening-eval check-samples \
 	matching-eval screenshots
 
 help:
@@ -159,6 +159,10 @@ bench: $(TEMPLATE_DB)-exists $(EXTRA_TEMPLATE_DB)-exists
 	@echo "statement import on a database with $(EXTRA_MODULES):"
 	$(call with_db,PYTHONUNBUFFERED=1 $(PYTHON) tests/bench/bench_statements.py -d "$$TEST_DB" --lines $(BENCH_EXTRA_LINES) --ratio-only \
 	  2>&1 | grep -v "unknown option\|^Running as",$(EXTRA_TEMPLATE_DB))
+
+# The PSD2 demo of a running `make run` over HTTP: Connect, Approve at the simulated bank, Sync now.
+demo-psd2:
+	@$(PYTHON) tests/demo_psd2_connect.py --url http://127.0.0.1:$(HTTP_PORT) --db $(DB)
 
 # Press "Sync now" on the demo connection of a running `make run`, over XML-RPC like any client.
 demo-sync:
