@@ -25,60 +25,77 @@ def foreign_keys(cr):
     return {(table, column): target for table, column, target in cr.fetchall()}
 
 
-def snapshot(env, line_ids, statement=None):
-    """Normalised rows of everything the creation of these statement lines left."""
-    cr = env.cr
-    env.flush_all()   # pending writes are stamped with the flushing user, as in production
-    fks = foreign_keys(cr)
-    pos, raw = {}, {}
+class RowCollector:
+    """Rows of the compared tables, read with ``SELECT *``, each row's id remembered as its position.
 
-    def fetch(table, where, params, order="id"):
-        cr.execute(f'SELECT * FROM "{table}" WHERE {where} ORDER BY {order}', params)
-        cols = [d[0] for d in cr.description]
-        rows = cr.fetchall()
+    ``fetch`` reads one table; ``follow_references`` adds every table with a foreign key to one
+    already read (two levels); ``normalised`` returns the rows with ids replaced by positions,
+    ``adjust(table, record)`` (optional) normalising what only one comparison knows about.
+    """
+
+    def __init__(self, cr):
+        self.cr, self.fks, self.pos, self.raw = cr, foreign_keys(cr), {}, {}
+
+    def fetch(self, table, where, params, order="id"):
+        self.cr.execute(f'SELECT * FROM "{table}" WHERE {where} ORDER BY {order}', params)
+        cols = [d[0] for d in self.cr.description]
+        rows = self.cr.fetchall()
         if "id" in cols:
             for index, row in enumerate(rows):
-                pos[(table, row[cols.index("id")])] = f"{table}#{index}"
-        raw[table] = (cols, rows)
+                self.pos[(table, row[cols.index("id")])] = f"{table}#{index}"
+        self.raw[table] = (cols, rows)
         return rows, cols
 
-    def ids(table):
-        cols, rows = raw.get(table, ([], []))
+    def ids(self, table):
+        cols, rows = self.raw.get(table, ([], []))
         return [row[cols.index("id")] for row in rows] if "id" in cols else []
 
-    lines, line_cols = fetch("account_bank_statement_line", "id = ANY(%s)", (list(line_ids),))
-    move_ids = [row[line_cols.index("move_id")] for row in lines]
-    fetch("account_move", "id = ANY(%s)", (move_ids,))
-    fetch("account_move_line", "move_id = ANY(%s)", (move_ids,), order="move_id, id")
-    fetch("mail_message", "model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
-    fetch("mail_followers", "res_model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
-    if statement:
-        fetch("account_bank_statement", "id = %s", (statement.id,))
-    # Every other row pointing at one of these (two levels: e.g. a follower's subtypes).
-    for _level in range(2):
-        for (table, column), target in sorted(fks.items()):
-            if table in raw or target not in raw or not ids(target):
-                continue
-            cr.execute(f'SELECT 1 FROM "{table}" WHERE "{column}" = ANY(%s) LIMIT 1', (ids(target),))
-            if cr.fetchone():
-                fetch(table, f'"{column}" = ANY(%s)', (ids(target),), order="1, 2")
+    def follow_references(self):
+        """Every other row pointing at one of these (two levels: e.g. a follower's subtypes)."""
+        for _level in range(2):
+            for (table, column), target in sorted(self.fks.items()):
+                if table in self.raw or target not in self.raw or not self.ids(target):
+                    continue
+                self.cr.execute(f'SELECT 1 FROM "{table}" WHERE "{column}" = ANY(%s) LIMIT 1', (self.ids(target),))
+                if self.cr.fetchone():
+                    self.fetch(table, f'"{column}" = ANY(%s)', (self.ids(target),), order="1, 2")
 
-    result = {}
-    for table, (cols, rows) in raw.items():
-        out = []
-        for row in rows:
-            record = {key: _normal(table, key, value, fks, pos) for key, value in zip(cols, row, strict=True)
-                      if key not in VOLATILE and not (table == "mail_message" and key == "date")}
-            # Polymorphic references (model name + res_id), as the chatter tables hold them.
-            model = record.get("model") or record.get("res_model")
-            if isinstance(record.get("res_id"), int) and model:
-                record["res_id"] = pos.get((model.replace(".", "_"), record["res_id"]), record["res_id"])
-            out.append(record)
-        if "id" not in cols:
-            out.sort(key=repr)
-        result[table] = out
-    result["_columns"] = {table: cols for table, (cols, _rows) in raw.items()}
-    return result
+    def normalised(self, adjust=None):
+        result = {}
+        for table, (cols, rows) in self.raw.items():
+            out = []
+            for row in rows:
+                record = {key: _normal(table, key, value, self.fks, self.pos)
+                          for key, value in zip(cols, row, strict=True)
+                          if key not in VOLATILE and not (table == "mail_message" and key == "date")}
+                # Polymorphic references (model name + res_id), as the chatter tables hold them.
+                model = record.get("model") or record.get("res_model")
+                if isinstance(record.get("res_id"), int) and model:
+                    record["res_id"] = self.pos.get((model.replace(".", "_"), record["res_id"]), record["res_id"])
+                if adjust:
+                    adjust(table, record)
+                out.append(record)
+            if "id" not in cols:
+                out.sort(key=repr)
+            result[table] = out
+        result["_columns"] = {table: cols for table, (cols, _rows) in self.raw.items()}
+        return result
+
+
+def snapshot(env, line_ids, statement=None):
+    """Normalised rows of everything the creation of these statement lines left."""
+    env.flush_all()   # pending writes are stamped with the flushing user, as in production
+    rows = RowCollector(env.cr)
+    lines, line_cols = rows.fetch("account_bank_statement_line", "id = ANY(%s)", (list(line_ids),))
+    move_ids = [row[line_cols.index("move_id")] for row in lines]
+    rows.fetch("account_move", "id = ANY(%s)", (move_ids,))
+    rows.fetch("account_move_line", "move_id = ANY(%s)", (move_ids,), order="move_id, id")
+    rows.fetch("mail_message", "model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
+    rows.fetch("mail_followers", "res_model = 'account.move' AND res_id = ANY(%s)", (move_ids,))
+    if statement:
+        rows.fetch("account_bank_statement", "id = %s", (statement.id,))
+    rows.follow_references()
+    return rows.normalised()
 
 
 def _normal(table, key, value, fks, pos):
