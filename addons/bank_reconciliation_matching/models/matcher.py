@@ -169,8 +169,8 @@ class FinanceReconcileMatcher(models.AbstractModel):
             thresholds = {j.id: (j.finance_match_threshold or company.finance_match_threshold)
                           if auto and j.finance_auto_reconcile else 0 for j in lines.journal_id}
             results = engine.match(self._bank_lines(lines), thresholds=thresholds)
-            self._store(lines, results, keep_existing=bool(since_id))
             bulk_done = self._apply_bulk(lines, [res for res in results if res.decision == "auto"], counts)
+            self._store(lines, results, keep_existing=bool(since_id), settled=bulk_done)
             for res in results:
                 if res.line_id in bulk_done or (
                         res.decision == "auto" and self._apply_safely(lines.browse(res.line_id), res.best)):
@@ -207,9 +207,6 @@ class FinanceReconcileMatcher(models.AbstractModel):
             return set()
         done = {plan[0].id for plan in eligible}
         best = {res.line_id: res.best for res in results if res.line_id in done}
-        Suggestion = self.env["finance.reconcile.suggestion"].sudo()
-        Suggestion.search([("statement_line_id", "in", list(done)), ("rank", "=", 1),
-                           ("state", "=", "suggested")]).write({"state": "auto"})
         counts["bulk"] = counts.get("bulk", 0) + len(done)
         # One audit event per chunk of lines, each line with its rule, score and items (the ORM path
         # logs one event per line).
@@ -239,7 +236,9 @@ class FinanceReconcileMatcher(models.AbstractModel):
             return False
 
     @api.model
-    def _store(self, lines, results, keep_existing=False):
+    def _store(self, lines, results, keep_existing=False, settled=()):
+        """Store each line's best candidates as suggestions; a line in ``settled`` (reconciled
+        automatically by the set-based writer) keeps its best one only, as its explanation."""
         Suggestion = self.env["finance.reconcile.suggestion"].sudo()
         # Incremental runs keep the suggestions of lines with nothing new; a line with new candidates
         # gets them instead of the old ones (never two rank-1 suggestions for one line).
@@ -248,6 +247,9 @@ class FinanceReconcileMatcher(models.AbstractModel):
             Suggestion.search([("statement_line_id", "in", renewed), ("state", "=", "suggested")]).unlink()
         vals_list = []
         for res in results:
+            if res.line_id in settled:
+                vals_list.append(dict(Suggestion._vals_from_candidate(res.best, 1, res.reason), state="auto"))
+                continue
             for rank, cand in enumerate(res.candidates[:KEEP_CANDIDATES], start=1):
                 vals_list.append(Suggestion._vals_from_candidate(cand, rank, res.reason if rank == 1 else ""))
         if vals_list:

@@ -3,14 +3,18 @@
 The ORM path costs about 100 queries per statement line (the move rewrite, then one
 ``reconcile()`` per open item). For the common case — a line settled in full against open
 receivable/payable items in the company currency, nothing written off — the outcome is fully
-determined, so this writer does the same set-wise: the suspense items are replaced by counterparts
-(one INSERT ... SELECT copying each suspense row), the partial and full reconciliations and the
-matching numbers are inserted with a few multi-row statements, and every stored computed field
-that depends on them (residuals, ``reconciled``, the invoices' ``payment_state``, the lines'
-``is_reconciled``...) is recomputed by the ORM's own code, once for all records. The chatter the
-ORM leaves (journal items deleted / created, with tracking values) is written in one batch.
+determined, so this writer does the same set-wise, each row written once in its final state: the
+full reconciliations, then the counterparts replacing the suspense items (one INSERT ... SELECT
+copying each suspense row, already reconciled), the partial reconciliations, and one UPDATE of the
+open items (residual, full reconciliation, matching number) and one of the statement lines. Every
+other stored computed field that depends on them (the invoices' residuals and ``payment_state``,
+totals...) is recomputed by the ORM's own code, once for all records; a field this writer sets (or
+leaves unchanged, as a statement entry's totals) is taken off the ORM's to-do only where Odoo's own
+code computes it (``_skip_written``: an addon overriding the compute method gets its recomputation).
+The chatter the ORM leaves (journal items deleted / created, with tracking values) is written in one
+batch.
 
-``_refusal`` and ``_line_refusal`` say why a line must go through the ORM (foreign currency,
+``_refusal`` and ``_split`` say why a line must go through the ORM (foreign currency,
 write-off, taxes, lock date, hashed journal, an addon overriding the reproduced methods...). The
 equality with the ORM is proven in ``tests/test_bulk_reconcile_writer.py``.
 """
@@ -30,7 +34,7 @@ ANALYZE_FROM = 2000
 # Columns of the counterpart that differ from the suspense row it replaces (the rest is copied).
 SET_COLUMNS = ("id", "account_id", "partner_id", "name", "debit", "credit", "balance", "amount_currency",
                "amount_residual", "amount_residual_currency", "price_subtotal", "price_total", "reconciled",
-               "create_uid", "write_uid", "create_date", "write_date")
+               "full_reconcile_id", "matching_number", "create_uid", "write_uid", "create_date", "write_date")
 
 
 def _dec(value):
@@ -211,56 +215,62 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         n_pairs = sum(len(allocations) for _l, allocations, _i, _s in plans)
         counterpart_ids = self._next_ids("account_move_line", n_pairs)
         partial_ids = self._next_ids("account_partial_reconcile", n_pairs)
-        pairs, counterparts = [], []
-        index = 0
         names = {item.id: (item.move_id.name if item.move_id.name != item.name and item.name
                            else (item.name or item.move_id.name)) for item in all_items}
         partners = {item.id: item.partner_id.id or None for item in all_items}
         accounts = {item.id: item.account_id.id for item in all_items}
-        for st_line, allocations, items, _s in plans:
-            suspense = suspense_by_line[st_line.id]
-            for item_id, counterpart_balance, amount, item_is_debit, max_date, full in pair_rows(
-                    st_line.date, allocations, items):
-                counterpart_id = counterpart_ids[index]
-                balance = float(counterpart_balance)
-                counterparts.append((suspense.id, counterpart_id, accounts[item_id], partners[item_id],
-                                     names[item_id], balance))
-                debit_id, credit_id = (item_id, counterpart_id) if item_is_debit else (counterpart_id, item_id)
-                pairs.append((partial_ids[index], debit_id, credit_id, float(amount), max_date, full,
-                              item_id, counterpart_id))
-                index += 1
+        rows = [(st_line, items, row) for st_line, allocations, items, _s in plans
+                for row in pair_rows(st_line.date, allocations, items)]
+        full_ids = iter(self._next_ids("account_full_reconcile", sum(row[5] for _l, _i, row in rows)))
+        # Every value of a pair is known before anything is written: each row is written once, in
+        # its final state (an UPDATE of journal items rewrites every index of that wide table).
+        counterparts, partials, settled = [], [], []
+        for index, (st_line, items, (item_id, counterpart_balance, amount, item_is_debit, max_date, full)) \
+                in enumerate(rows):
+            counterpart_id, partial_id = counterpart_ids[index], partial_ids[index]
+            full_id = next(full_ids) if full else None
+            matching = str(full_id) if full else f"P{partial_id}"
+            counterparts.append((suspense_by_line[st_line.id].id, counterpart_id, accounts[item_id],
+                                 partners[item_id], names[item_id], float(counterpart_balance), full_id, matching))
+            debit_id, credit_id = (item_id, counterpart_id) if item_is_debit else (counterpart_id, item_id)
+            partials.append((partial_id, debit_id, credit_id, float(amount), max_date, full_id))
+            residual = items[item_id].residual - (amount if item_is_debit else -amount)
+            settled.append((item_id, full_id, matching, float(residual)))
         suspense_ids = [s.id for s in suspense_by_line.values()]
         currency_id = plans[0][0].company_id.currency_id.id
         company_id = plans[0][0].company_id.id
+        fulls = [p[5] for p in partials if p[5]]
+        if fulls:
+            cr.execute(SQL("INSERT INTO account_full_reconcile (id, create_uid, write_uid, create_date, write_date) "
+                           "SELECT unnest(%s::int[]), %s, %s, %s, %s", fulls, uid, uid, now, now))
         self._insert_counterparts(counterparts, uid, now)
         cr.execute("DELETE FROM account_move_line WHERE id = ANY(%s)", (suspense_ids,))
         cr.execute(SQL("""
             INSERT INTO account_partial_reconcile (id, debit_move_id, credit_move_id, debit_currency_id,
                    credit_currency_id, company_id, max_date, amount, debit_amount_currency, credit_amount_currency,
-                   create_uid, write_uid, create_date, write_date)
+                   full_reconcile_id, create_uid, write_uid, create_date, write_date)
             SELECT v.id, v.debit, v.credit, %(cur)s, %(cur)s, %(company)s, v.max_date, v.amount, v.amount, v.amount,
-                   %(uid)s, %(uid)s, %(now)s, %(now)s
+                   v.full_id, %(uid)s, %(uid)s, %(now)s, %(now)s
               FROM unnest(%(ids)s::int[], %(debits)s::int[], %(credits)s::int[], %(dates)s::date[],
-                          %(amounts)s::numeric[]) AS v(id, debit, credit, max_date, amount)
-        """, cur=currency_id, company=company_id, uid=uid, now=now, ids=[p[0] for p in pairs],
-            debits=[p[1] for p in pairs], credits=[p[2] for p in pairs], dates=[p[4] for p in pairs],
-            amounts=[p[3] for p in pairs]))
-        fulls = [p for p in pairs if p[5]]
-        full_ids = self._next_ids("account_full_reconcile", len(fulls)) if fulls else []
-        if fulls:
-            cr.execute(SQL("INSERT INTO account_full_reconcile (id, create_uid, write_uid, create_date, write_date) "
-                           "SELECT unnest(%s::int[]), %s, %s, %s, %s", full_ids, uid, uid, now, now))
-            cr.execute(SQL("UPDATE account_partial_reconcile p SET full_reconcile_id = v.fid FROM "
-                           "unnest(%s::int[], %s::int[]) AS v(id, fid) WHERE p.id = v.id",
-                           [p[0] for p in fulls], full_ids))
-            # Both items of a pair as rows of their own (an equality join: ``IN (a, b)`` is a nested loop).
-            cr.execute(SQL("UPDATE account_move_line l SET full_reconcile_id = v.fid FROM "
-                           "unnest(%s::int[], %s::int[]) AS v(id, fid) WHERE l.id = v.id",
-                           [p[6] for p in fulls] + [p[7] for p in fulls], full_ids + full_ids))
-        cr.execute(SQL("UPDATE account_move_line l SET matching_number = CASE WHEN l.full_reconcile_id IS NOT NULL "
-                       "THEN l.full_reconcile_id::text ELSE 'P' || v.partial END FROM "
-                       "unnest(%s::int[], %s::int[]) AS v(partial, id) WHERE l.id = v.id",
-                       [p[0] for p in pairs] * 2, [p[6] for p in pairs] + [p[7] for p in pairs]))
+                          %(amounts)s::numeric[], %(fulls)s::int[]) AS v(id, debit, credit, max_date, amount, full_id)
+        """, cur=currency_id, company=company_id, uid=uid, now=now, ids=[p[0] for p in partials],
+            debits=[p[1] for p in partials], credits=[p[2] for p in partials], dates=[p[4] for p in partials],
+            amounts=[p[3] for p in partials], fulls=[p[5] for p in partials]))
+        # The open items: what ``_compute_amount_residual`` and ``_update_matching_number`` give
+        # them (company currency: the residual in currency is the residual), in one statement.
+        cr.execute(SQL("""
+            UPDATE account_move_line l
+               SET full_reconcile_id = v.full_id, matching_number = v.matching, amount_residual = v.residual,
+                   amount_residual_currency = v.residual, reconciled = (v.residual = 0)
+              FROM unnest(%s::int[], %s::int[], %s::varchar[], %s::numeric[]) AS v(id, full_id, matching, residual)
+             WHERE l.id = v.id
+        """, [s[0] for s in settled], [s[1] for s in settled], [s[2] for s in settled], [s[3] for s in settled]))
+        # The statement lines: no suspense item left (``_compute_is_reconciled``).
+        cr.execute(SQL("""
+            UPDATE account_bank_statement_line st
+               SET is_reconciled = TRUE, amount_residual = CASE WHEN move.checked THEN 0 ELSE -st.amount END
+              FROM account_move move WHERE move.id = st.move_id AND st.id = ANY(%s)
+        """, [st_line.id for st_line, _a, _i, _s in plans]))
         if n_pairs >= ANALYZE_FROM:
             # Thousands of rows added by single statements to tables whose statistics may say they
             # are small: Odoo's recomputation below joins them (``reconciled_payment_ids``), and a
@@ -280,6 +290,11 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         env.invalidate_all()
         # Every stored field computed from what changed, by the ORM's own code, for all lines at once.
         new_lines = Line.browse(counterpart_ids)
+        st_moves = st_moves.with_env(env)
+        # Read before anything is marked to compute: the triggers of ``move_id`` walk the entries'
+        # lines, and reading them then (ordered by date and entry name) would first write the
+        # counterparts' date and entry name, recomputed to what they are.
+        st_moves.fetch(["line_ids"])
         # A counterpart differs from the suspense row it replaces in these columns only (and is a new
         # line of its move): what depends on them is recomputed. Its own computed columns are the
         # suspense row's, as the ORM computes them at creation (proven by the equality test).
@@ -291,6 +306,7 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         (new_lines | all_items).modified(["matched_debit_ids", "matched_credit_ids", "full_reconcile_id",
                                           "matching_number"])
         st_moves.modified(["line_ids"])
+        self._skip_written(new_lines | all_items, plans[0][0].browse([p[0].id for p in plans]), st_moves)
         self._compute_extra_fields(new_lines)
         env.flush_all()
         if tracking:
@@ -300,8 +316,9 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
 
     @api.model
     def _insert_counterparts(self, counterparts, uid, now):
-        """Each counterpart: a copy of its suspense row with the item's account, partner, name and
-        the settled amount (columns other addons add are copied too)."""
+        """Each counterpart: a copy of its suspense row with the item's account, partner, name, the
+        settled amount and its reconciliation (fully settled: no residual; its full reconciliation
+        and matching number), columns other addons add copied too."""
         columns = [c for c in self._columns("account_move_line") if c not in SET_COLUMNS]
         copied = SQL(", ").join(SQL("s.%s", SQL.identifier(c)) for c in columns)
         listed = SQL(", ").join(SQL.identifier(c) for c in (*SET_COLUMNS, *columns))
@@ -309,16 +326,39 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
             INSERT INTO account_move_line (%(listed)s)
             SELECT v.id, v.account, v.partner, v.name,
                    GREATEST(v.balance, 0), GREATEST(-v.balance, 0), v.balance, v.balance, 0, 0, v.balance, v.balance,
-                   FALSE, %(uid)s, %(uid)s, %(now)s, %(now)s, %(copied)s
+                   TRUE, v.full_id, v.matching, %(uid)s, %(uid)s, %(now)s, %(now)s, %(copied)s
               FROM unnest(%(suspense)s::int[], %(ids)s::int[], %(accounts)s::int[], %(partners)s::int[],
-                          %(names)s::varchar[], %(balances)s::numeric[]) WITH ORDINALITY
-                   AS v(suspense, id, account, partner, name, balance, n)
+                          %(names)s::varchar[], %(balances)s::numeric[], %(fulls)s::int[], %(matchings)s::varchar[])
+                   WITH ORDINALITY AS v(suspense, id, account, partner, name, balance, full_id, matching, n)
               JOIN account_move_line s ON s.id = v.suspense
              ORDER BY v.n
         """, listed=listed, copied=copied, uid=uid, now=now, suspense=[c[0] for c in counterparts],
             ids=[c[1] for c in counterparts], accounts=[c[2] for c in counterparts],
             partners=[c[3] for c in counterparts], names=[c[4] for c in counterparts],
-            balances=[c[5] for c in counterparts]))
+            balances=[c[5] for c in counterparts], fulls=[c[6] for c in counterparts],
+            matchings=[c[7] for c in counterparts]))
+
+    @api.model
+    def _skip_written(self, lines, st_lines, st_moves):
+        """Take off the ORM's to-do what this writer wrote itself or left unchanged, where Odoo's
+        own code computes it (an addon overriding the compute method gets the ORM's recomputation):
+        the items' and counterparts' residuals, the statement lines' residual, and the statement
+        entries' totals, payment state and tax exigibility (a statement entry is no invoice: its
+        totals are its liquidity amount, before and after; proven by the equality test)."""
+        for records, method in ((lines, "_compute_amount_residual"), (st_lines, "_compute_is_reconciled"),
+                                (st_moves, "_compute_amount"), (st_moves, "_compute_payment_state"),
+                                (st_moves, "_compute_always_tax_exigible")):
+            for field in self._own_computed_fields(records._name, method):
+                self.env.remove_to_compute(field, records)
+
+    @api.model
+    def _own_computed_fields(self, model_name, method):
+        """The stored fields ``method`` computes when its code is Odoo's own (or this suite's)."""
+        Model = self.env[model_name]
+        owner = next((cls for cls in type(Model).mro() if method in vars(cls)), None)
+        if owner is None or getattr(owner, "_module", None) not in KNOWN_MODULES:
+            return []
+        return [field for field in Model._fields.values() if field.store and field.compute == method]
 
     @api.model
     def _compute_extra_fields(self, lines):

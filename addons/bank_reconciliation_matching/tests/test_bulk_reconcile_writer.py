@@ -119,11 +119,39 @@ class TestBulkReconcileWriter(ReconcileCase):
         self.assertEqual(invoice.payment_state, "partial")
         self.assertEqual(invoice.amount_residual, 150.0)
 
+    def test_refund_paid_out_and_line_not_checked(self):
+        """A credit note settled by an outgoing line, and a line still "to check" (Odoo keeps its
+        residual at the line amount): the residuals the writer sets are Odoo's."""
+        refund = self.invoice(80.0, move_type="out_refund")
+        paid_back = self.bank_line(-80.0, label=refund.name)
+        invoice = self.invoice(60.0)
+        unchecked = self.bank_line(60.0, label=invoice.name)
+        unchecked.move_id.checked = False
+        self.assertSame([(paid_back, [(self.item(refund), "-80.00")]), (unchecked, [(self.item(invoice), "60.00")])])
+        self.assertEqual((refund + invoice).mapped("payment_state"), ["paid", "paid"])
+        self.assertEqual(unchecked.amount_residual, -60.0)
+
     def test_entries_as_the_bench_creates_them(self):
         entries = [self.entry(10.0 + i) for i in range(3)]
         lines = [self.bank_line(10.0 + i, label=f"entry {i}") for i in range(3)]
         self.assertSame([(line, [(self.item(move), str(10 + i))]) for i, (line, move) in
                          enumerate(zip(lines, entries, strict=True))])
+
+    def test_what_an_addon_computes_is_left_to_the_orm(self):
+        """The writer sets residuals itself only where Odoo's own code computes them; where an addon
+        overrides the compute method (here: "account" taken as unknown), the ORM recomputes them,
+        and the result is the same."""
+        self.assertEqual(sorted(f.name for f in self.Bulk._own_computed_fields(
+            "account.move.line", "_compute_amount_residual")), ["amount_residual", "amount_residual_currency",
+                                                                 "reconciled"])
+        known = reconcile_bulk_writer.KNOWN_MODULES - {"account"}
+        with patch.object(reconcile_bulk_writer, "KNOWN_MODULES", known), \
+                patch.object(type(self.Bulk), "_model_refusal", lambda writer: None):
+            self.assertEqual(self.Bulk._own_computed_fields("account.move.line", "_compute_amount_residual"), [])
+            self.assertEqual(self.Bulk._own_computed_fields("account.move", "_compute_amount"), [])
+            invoice = self.invoice(75.0)
+            self.assertSame([(self.bank_line(30.0, label=invoice.name), [(self.item(invoice), "30.00")])])
+            self.assertEqual(invoice.payment_state, "partial")
 
     def test_breaking_one_column_fails_the_comparison(self):
         for mutate, table in (

@@ -41,7 +41,10 @@ class TestImportMatching(ReconcileCase):
         self.assertEqual((run.state, run.lines_total, run.lines_auto, run.lines_suggested), ("done", 3, 1, 1))
         # The sure line was written by the set-based writer; its suggestion and the audit say so.
         self.assertEqual(run.lines_bulk, 1)
-        self.assertEqual(first.finance_suggestion_ids.filtered(lambda s: s.rank == 1).state, "auto")
+        # It keeps its best candidate as the explanation of what was done, and no open suggestion.
+        self.assertEqual(first.finance_suggestion_ids.mapped(lambda s: (s.rank, s.state, s.rule)),
+                         [(1, "auto", "structured_reference")])
+        self.assertIn("RF18539007547034", first.finance_suggestion_ids.explanation.replace(" ", ""))
         event = self.env["finance.audit.event"].search([("event_type", "=", "reconcile.auto")], order="id desc",
                                                        limit=1)
         self.assertIn(f'"line": {first.id}', event.payload)
