@@ -3,8 +3,10 @@
 whole path in the database: import, matching and Odoo reconciliation writes of every line."""
 import argparse
 import pathlib
+import statistics
 import sys
 import time
+from contextlib import closing
 from datetime import date
 from decimal import Decimal
 
@@ -27,7 +29,7 @@ def engine_run(n_lines, n_items, seed=11):
 
 
 def n_items_total(args):
-    return max(args.db_items, 4 * args.db_lines)
+    return max(args.db_items, 2 * args.db_lines)
 
 
 def db_setup(env, n_items, per_entry=1000, first=0):
@@ -94,6 +96,17 @@ def timed_import(env, refs, code, auto=True, orm_only=False):
     return elapsed, reconciled, run.lines_bulk, run.notes or ""
 
 
+def repeated(env, repeat, refs, code, **kwargs):
+    """``timed_import`` ``repeat`` times, each rolled back to a savepoint (the same open items every
+    time): (median seconds, (reconciled, set-based, notes) of the last run, runs done)."""
+    times, last = [], None
+    for k in range(repeat):
+        with closing(env.cr.savepoint()):
+            elapsed, *last = timed_import(env, refs, f"{code}{k}", **kwargs)
+        times.append(elapsed)
+    return statistics.median(times), tuple(last), len(times)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-d", "--database", required=True)
@@ -103,8 +116,9 @@ def main():
     parser.add_argument("--db-lines", type=int, default=10_000)
     parser.add_argument("--db-items", type=int, default=50_000)
     parser.add_argument("--orm-lines", type=int, default=200, help="lines through the ORM path, for the ratio")
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the first end-to-end import into FILE "
-                        "and print its top cumulative entries")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each import (the median is reported)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile one more end-to-end import (not timed) into "
+                        "FILE and print its top cumulative entries")
     args = parser.parse_args()
 
     import odoo
@@ -121,38 +135,42 @@ def main():
           f"time ratio {double / elapsed:.2f} for twice the lines (linear 2, quadratic 4)")
 
     registry = Registry(args.database)
-    n, orm_n = args.db_lines, args.orm_lines
+    n, orm_n, repeat = args.db_lines, args.orm_lines, args.repeat
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
         refs, setup = db_setup(env, n_items_total(args))
         cr.execute("ANALYZE account_move_line, account_move")  # as autovacuum would after such an import
         print(f"matching in the database: {len(refs)} posted open items created in {setup:.1f} s "
-              f"({len(refs) / setup:.0f} items/s)")
+              f"({len(refs) / setup:.0f} items/s); each import below runs {repeat} times against them "
+              f"(rolled back to a savepoint after each), the median is reported")
         if args.profile:
             import cProfile
             import pstats
             profiler = cProfile.Profile()
-            elapsed, reconciled, bulk, notes = profiler.runcall(timed_import, env, refs[:n], "BM1")
+            with closing(cr.savepoint()):
+                _e, reconciled, bulk, _notes = profiler.runcall(timed_import, env, refs[:n], "BMP")
             profiler.dump_stats(args.profile)
+            print(f"  profiled run (not timed): {n} lines, {reconciled} reconciled, {bulk} set-based; "
+                  f"profile in {args.profile}")
             pstats.Stats(args.profile).sort_stats("cumulative").print_stats(45)
-        else:
-            elapsed, reconciled, bulk, notes = timed_import(env, refs[:n], "BM1")
+        elapsed, (reconciled, bulk, notes), runs = repeated(env, repeat, refs[:n], "BM1")
         rate = n / elapsed
-        print(f"  {n} lines imported, matched and reconciled in {elapsed:.1f} s ({rate:.0f} lines/s end to end; "
-              f"{reconciled} reconciled, {bulk} by the set-based writer){' — ' + notes if notes else ''}")
-        twice, reconciled2, bulk2, _notes = timed_import(env, refs[n:3 * n], "BM2")
-        print(f"  {2 * n} lines in {twice:.1f} s ({2 * n / twice:.0f} lines/s; {reconciled2} reconciled, "
+        print(f"  {n} lines imported, matched and reconciled in {elapsed:.1f} s (median of {runs}; "
+              f"{rate:.0f} lines/s end to end; {reconciled} reconciled, {bulk} by the set-based writer)"
+              f"{' — ' + notes if notes else ''}")
+        twice, (reconciled2, bulk2, _notes), _r = repeated(env, repeat, refs[:2 * n], "BM2")
+        print(f"  {2 * n} lines in {twice:.1f} s (median; {2 * n / twice:.0f} lines/s; {reconciled2} reconciled, "
               f"{bulk2} set-based); time ratio {twice / elapsed:.2f} for twice the lines (linear 2, quadratic 4)")
+        plain, _c, _r = repeated(env, repeat, refs[:n], "BM4", auto=False)
+        print(f"  for reference: {n} lines imported and matched without reconciling in {plain:.1f} s "
+              f"(median; {n / plain:.0f} lines/s): reconciliation writes add {max(elapsed - plain, 0):.1f} s")
         # The ORM path settles one item at a time, recomputing the whole entry it belongs to: its
         # sample gets entries of one item each (as invoices are), not lines of the large entries.
         orm_refs, _t = db_setup(env, orm_n, per_entry=1, first=n_items_total(args))
-        orm_elapsed, orm_reconciled, _b, _n = timed_import(env, orm_refs, "BM3", orm_only=True)
+        orm_elapsed, (orm_reconciled, _b, _n), _r = repeated(env, repeat, orm_refs, "BM3", orm_only=True)
         orm_rate = orm_n / orm_elapsed
-        print(f"  ORM path in the same run: {orm_n} lines in {orm_elapsed:.1f} s ({orm_rate:.1f} lines/s, "
+        print(f"  ORM path in the same run: {orm_n} lines in {orm_elapsed:.1f} s (median; {orm_rate:.1f} lines/s, "
               f"{orm_reconciled} reconciled); set-based / ORM = {rate / orm_rate:.1f}x")
-        plain = timed_import(env, refs[3 * n:4 * n], "BM4", auto=False)[0]
-        print(f"  for reference: {n} lines imported and matched without reconciling in {plain:.1f} s "
-              f"({n / plain:.0f} lines/s): reconciliation writes add {max(elapsed - plain, 0):.1f} s")
         cr.rollback()
     print(f"bench matching_engine_lines_per_s={engine_rate:.0f}")
     print(f"bench matching_lines_per_s={rate:.0f} matching_orm_lines_per_s={orm_rate:.1f} "

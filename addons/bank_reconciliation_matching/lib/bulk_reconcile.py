@@ -1,6 +1,6 @@
 """What the set-based reconciliation writer writes, and when it must leave a line to the ORM.
 
-Pure rules, no ORM: ``pair_rows`` gives the counterpart, partial and full-reconcile values of one
+Pure rules, no ORM: ``pair_rows`` gives the counterpart, partial, full-reconcile and residual values of one
 statement line settled against open items in the company currency (what
 ``finance.reconcile.writer._reconcile`` + ``account.move.line.reconcile()`` leave for that case);
 ``plan_refusal`` says why a line is not that case. The equality with the ORM is proven column by
@@ -85,14 +85,25 @@ def plan_refusal(line_amount, allocations, items, kind=""):
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class PairRow:
+    """One open item settled by one counterpart, with everything the writer stores for the pair."""
+    item_id: int
+    counterpart_balance: Decimal    # the counterpart's balance (opposite of the settled amount)
+    amount: Decimal                 # the partial reconciliation's amount (positive)
+    item_is_debit: bool             # the item is the debit side of the partial reconciliation
+    max_date: object                # the later of the line's and the item's dates
+    full: bool                      # the item is settled in full (a full reconciliation)
+    residual_after: Decimal         # the item's residual once settled (Odoo's ``amount_residual``)
+
+
 def pair_rows(line_date, allocations, items):
-    """[(item id, counterpart balance, partial amount, debit side is the item, max_date, full)]:
-    one per item, in allocation order, as the ORM reconciles them one pair at a time."""
+    """[PairRow]: one per item, in allocation order, as the ORM reconciles them one pair at a time."""
     rows = []
     for item_id, raw_amount in allocations:
         item = items[item_id]
         amount = Decimal(raw_amount)
-        counterpart_balance = -amount
-        rows.append((item_id, counterpart_balance, abs(amount), item.balance > 0, max(line_date, item.date),
-                     amount == item.residual))
+        rows.append(PairRow(item_id=item_id, counterpart_balance=-amount, amount=abs(amount),
+                            item_is_debit=item.balance > 0, max_date=max(line_date, item.date),
+                            full=amount == item.residual, residual_after=item.residual - amount))
     return rows

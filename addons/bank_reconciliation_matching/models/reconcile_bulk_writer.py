@@ -219,23 +219,22 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
                            else (item.name or item.move_id.name)) for item in all_items}
         partners = {item.id: item.partner_id.id or None for item in all_items}
         accounts = {item.id: item.account_id.id for item in all_items}
-        rows = [(st_line, items, row) for st_line, allocations, items, _s in plans
-                for row in pair_rows(st_line.date, allocations, items)]
-        full_ids = iter(self._next_ids("account_full_reconcile", sum(row[5] for _l, _i, row in rows)))
+        rows = [(st_line, pair) for st_line, allocations, items, _s in plans
+                for pair in pair_rows(st_line.date, allocations, items)]
+        full_ids = iter(self._next_ids("account_full_reconcile", sum(pair.full for _l, pair in rows)))
         # Every value of a pair is known before anything is written: each row is written once, in
         # its final state (an UPDATE of journal items rewrites every index of that wide table).
         counterparts, partials, settled = [], [], []
-        for index, (st_line, items, (item_id, counterpart_balance, amount, item_is_debit, max_date, full)) \
-                in enumerate(rows):
-            counterpart_id, partial_id = counterpart_ids[index], partial_ids[index]
-            full_id = next(full_ids) if full else None
-            matching = str(full_id) if full else f"P{partial_id}"
+        for index, (st_line, pair) in enumerate(rows):
+            counterpart_id, partial_id, item_id = counterpart_ids[index], partial_ids[index], pair.item_id
+            full_id = next(full_ids) if pair.full else None
+            matching = str(full_id) if pair.full else f"P{partial_id}"
             counterparts.append((suspense_by_line[st_line.id].id, counterpart_id, accounts[item_id],
-                                 partners[item_id], names[item_id], float(counterpart_balance), full_id, matching))
-            debit_id, credit_id = (item_id, counterpart_id) if item_is_debit else (counterpart_id, item_id)
-            partials.append((partial_id, debit_id, credit_id, float(amount), max_date, full_id))
-            residual = items[item_id].residual - (amount if item_is_debit else -amount)
-            settled.append((item_id, full_id, matching, float(residual)))
+                                 partners[item_id], names[item_id], float(pair.counterpart_balance), full_id,
+                                 matching))
+            debit_id, credit_id = (item_id, counterpart_id) if pair.item_is_debit else (counterpart_id, item_id)
+            partials.append((partial_id, debit_id, credit_id, float(pair.amount), pair.max_date, full_id))
+            settled.append((item_id, full_id, matching, pair.residual_after))
         suspense_ids = [s.id for s in suspense_by_line.values()]
         currency_id = plans[0][0].company_id.currency_id.id
         company_id = plans[0][0].company_id.id

@@ -1,5 +1,6 @@
 from . import (
     test_adversarial_reconcile,
+    test_bulk_reconcile_rules,
     test_bulk_reconcile_writer,
     test_camt_matching,
     test_compare_manual,
