@@ -98,12 +98,14 @@ def timed_import(env, refs, code, auto=True, orm_only=False):
 
 def repeated(env, repeat, refs, code, **kwargs):
     """``timed_import`` ``repeat`` times, each rolled back to a savepoint (the same open items every
-    time): (median seconds, (reconciled, set-based, notes) of the last run, runs done)."""
+    time), each run's time printed: (median seconds, (reconciled, set-based, notes) of the last run,
+    runs done)."""
     times, last = [], None
     for k in range(repeat):
         with closing(env.cr.savepoint()):
             elapsed, *last = timed_import(env, refs, f"{code}{k}", **kwargs)
         times.append(elapsed)
+    print(f"    {len(refs)} lines, runs: {', '.join(f'{t:.1f} s' for t in times)}")
     return statistics.median(times), tuple(last), len(times)
 
 
