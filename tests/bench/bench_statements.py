@@ -154,6 +154,8 @@ def main():
                          strict=True))
         ingestion = env["finance.statement.ingestion"]
         vals = ingestion._orm_vals(ingestion._line_vals(stock_journal, stock_journal.currency_id, statement, fresh, 0))
+        for line_vals in vals:   # the link to the imported file is ours (and only our import writes it)
+            line_vals.pop("finance_file_import_id", None)
         started = time.perf_counter()
         env["account.bank.statement.line"].create(vals)
         env.flush_all()

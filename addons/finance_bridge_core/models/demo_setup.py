@@ -15,7 +15,7 @@ from .folder_roots import configured_folder_roots
 
 _logger = logging.getLogger(__name__)
 
-DEMO_ACCOUNTS = (("FBDE1", "Demo Bank EUR", "DE89370400440532013000"),
+DEMO_ACCOUNTS = (("FBDE1", "Demo Current Account", "DE89370400440532013000"),
                  ("FBDE2", "Demo Savings", "DE02120300000000202051"))
 DEMO_PARTNERS = (("Acme Supplies GmbH", "DE75512108001245126199"),
                  ("Blue Harbor Logistics BV", "NL91ABNA0417164300"),

@@ -23,6 +23,7 @@ from odoo.addons.finance_bridge_core.lib.payment_codec import batch_to_payload
 from odoo.addons.finance_bridge_core.lib.provider_registry import Capability
 from odoo.exceptions import UserError
 
+from ..lib import beneficiary_check
 from ..lib.payment_file import FileLine, build_batch_dto, transfer_ids
 from ..lib.sca_request import sca_request
 
@@ -337,7 +338,9 @@ class FinancePaymentBatchLineRelease(models.Model):
         for line in self:
             bank = line.partner_bank_id.sudo()
             number = (bank.acc_number or "").replace(" ", "").upper()
-            is_iban = bank.acc_type == "iban"
+            # Without base_iban, Odoo types every account "bank": an account number that is a valid
+            # IBAN (country, length, check digits) still goes out as the IBAN (SEPA requires it).
+            is_iban = bank.acc_type == "iban" or beneficiary_check.iban_problem(number) is None
             digits = line.currency_id.decimal_places
             values.append(FileLine(
                 end_to_end_id=line.end_to_end_id, group=(bank.id, line.currency_id.name),

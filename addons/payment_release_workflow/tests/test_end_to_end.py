@@ -9,6 +9,8 @@ and its commit leaves exactly one file on the server and one transmission record
 import os
 import unittest
 
+from lxml import etree
+
 from odoo.addons.bank_adapter_iso20022.lib.pain001_writer import validate
 from odoo.addons.bank_adapter_iso20022.tests.sshd_server import LocalSshd, sshd_available
 
@@ -90,6 +92,12 @@ class TestEndToEnd(ApprovalCase):
             uploaded = handle.read()
         self.assertEqual(uploaded, message.file_ids.raw)
         self.assertTrue(validate(uploaded, "pain.001.001.09" if b"pain.001.001.09" in uploaded else "pain.001.001.03"))
+        # The beneficiaries' accounts are IBANs (typed "bank" by Odoo without base_iban): sent as IBANs.
+        tree = etree.fromstring(uploaded)
+        ns = {"n": tree.nsmap[None]}
+        self.assertEqual(sorted(tree.xpath("//n:CdtTrfTxInf/n:CdtrAcct/n:Id/n:IBAN/text()", namespaces=ns)),
+                         sorted({ln.partner_bank_id.sanitized_acc_number for ln in batch.line_ids}))
+        self.assertFalse(tree.xpath("//n:CdtTrfTxInf/n:CdtrAcct/n:Id/n:Othr", namespaces=ns))
         batch = self.fresh(batch)
         self.assertEqual(batch.state, "transmitted")
         self.assertEqual(batch.file_attachment_id, message.file_ids)
