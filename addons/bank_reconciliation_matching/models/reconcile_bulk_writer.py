@@ -24,6 +24,7 @@ from decimal import Decimal
 from markupsafe import escape
 
 from odoo import _, api, models
+from odoo.addons.finance_bridge_core.lib.bulk_writer_contract import first_override
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -58,14 +59,10 @@ class FinanceReconcileBulkWriter(models.AbstractModel):
         """Why the installed code base is not one this writer reproduces, or None."""
         declared = self._finance_reconcile_writer_compatible_modules()
         for model_name, methods in WATCHED.items():
-            for cls in type(self.env[model_name]).mro():
-                module = getattr(cls, "_module", None)
-                if not module or module in KNOWN_MODULES or module in declared \
-                        or vars(cls).get("_finance_reconcile_writer_compatible"):
-                    continue
-                overridden = sorted(m for m in methods if m in vars(cls))
-                if overridden:
-                    return f"{model_name} is extended by {module} ({', '.join(overridden)})"
+            found = first_override(type(self.env[model_name]).mro(), methods, KNOWN_MODULES, declared,
+                                   "_finance_reconcile_writer_compatible")
+            if found:
+                return f"{model_name} is extended by {found[0]} ({', '.join(found[1])})"
             if model_name in ("account.partial.reconcile", "account.full.reconcile"):
                 for field in self.env[model_name]._fields.values():
                     if field.store and field.column_type and (field.compute or field.default is not None) \

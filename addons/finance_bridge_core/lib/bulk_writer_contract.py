@@ -36,3 +36,18 @@ COMPATIBLE_MODULES = {
     "l10n_fr": "no override of the watched methods",
     "l10n_nl": "no override of the watched methods",
 }
+
+
+def first_override(classes, methods, known, declared, marker):
+    """The first class of an addon neither reproduced (``known``) nor declared compatible (in
+    ``declared``, or by its ``marker`` class attribute) that overrides one of ``methods``, as
+    (addon, [methods it overrides]); None when there is none. Shared by the set-based writers
+    (statement lines here, reconciliations in bank_reconciliation_matching)."""
+    for cls in classes:
+        module = getattr(cls, "_module", None)
+        if not module or module in known or module in declared or vars(cls).get(marker):
+            continue
+        overridden = sorted(m for m in methods if m in vars(cls))
+        if overridden:
+            return module, overridden
+    return None

@@ -23,7 +23,7 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL
 
 from ..lib.amounts import amount_problem
-from ..lib.bulk_writer_contract import COMPATIBLE_MODULES
+from ..lib.bulk_writer_contract import COMPATIBLE_MODULES, first_override
 from ..lib.concurrency import expected_contention
 from ..lib.copy_format import copy_text
 
@@ -116,16 +116,9 @@ class FinanceStatementLineWriter(models.AbstractModel):
     def _class_refusal(self, model_name, classes, declared):
         """The first class (of an addon neither reproduced here nor declared compatible) that
         overrides a watched method of the model, as a reason; None when there is none."""
-        watched = self._watched_methods(self.env[model_name])
-        for cls in classes:
-            module = getattr(cls, "_module", None)
-            if not module or module in KNOWN_MODULES or module in declared \
-                    or vars(cls).get("_finance_bulk_writer_compatible"):
-                continue
-            overridden = sorted(m for m in watched if m in vars(cls))
-            if overridden:
-                return f"{model_name} is extended by {module} ({', '.join(overridden)})"
-        return None
+        found = first_override(classes, self._watched_methods(self.env[model_name]), KNOWN_MODULES, declared,
+                               "_finance_bulk_writer_compatible")
+        return f"{model_name} is extended by {found[0]} ({', '.join(found[1])})" if found else None
 
     @api.model
     def _declared_in_class(self, model, module):
